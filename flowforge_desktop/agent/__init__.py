@@ -1,0 +1,1 @@
+"""The background agent: trigger supervisor and the local HTTP API. Runs headless too."""

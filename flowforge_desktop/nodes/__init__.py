@@ -1,0 +1,1 @@
+"""Node kinds: the base class, the registry and the built-in kinds."""

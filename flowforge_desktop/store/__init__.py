@@ -1,0 +1,1 @@
+"""SQLite execution history, workflow files, settings and secrets."""

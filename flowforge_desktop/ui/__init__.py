@@ -1,0 +1,1 @@
+"""The PySide6 user interface. Only cli.py imports it, lazily."""
