@@ -7,6 +7,7 @@ import json
 
 from pydantic_core import PydanticUndefined
 
+from flowforge_desktop.nodes.describe import type_name
 from flowforge_desktop.nodes.registry import default_registry
 
 NAME = "nodes"
@@ -27,12 +28,27 @@ def run(args: argparse.Namespace) -> int:
         for name, info in kind.Config.model_fields.items():
             required = info.default is PydanticUndefined and info.default_factory is None
             default = None if required else (info.default_factory() if info.default_factory else info.default)
-            fields.append({"name": name, "type": _type_name(info.annotation), "required": required,
-                           "default": default, "description": info.description or ""})
-        rows.append({"kind": kind.kind, "category": kind.category.value, "version": kind.kind_version,
-                     "title": kind.display_title(), "description": kind.description,
-                     "inputs": [p.name for p in kind.input_ports()],
-                     "outputs": [p.name for p in kind.output_ports()], "fields": fields})
+            fields.append(
+                {
+                    "name": name,
+                    "type": type_name(info.annotation),
+                    "required": required,
+                    "default": default,
+                    "description": info.description or "",
+                }
+            )
+        rows.append(
+            {
+                "kind": kind.kind,
+                "category": kind.category.value,
+                "version": kind.kind_version,
+                "title": kind.display_title(),
+                "description": kind.description,
+                "inputs": [p.name for p in kind.input_ports()],
+                "outputs": [p.name for p in kind.output_ports()],
+                "fields": fields,
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
     else:
@@ -44,13 +60,8 @@ def run(args: argparse.Namespace) -> int:
             width = max((len(f["name"]) for f in row["fields"]), default=0)
             for f in row["fields"]:
                 default = "required" if f["required"] else f"default {json.dumps(f['default'], default=str)}"
-                print(f"    {f['name']:<{width}}  {f['type']:<22} {default}")
+                print(f"    {f['name']:<{width}}  {f['type']:<22}  {default}")
             print()
     for problem in registry.problems:
         print(f"warning: {problem}")
     return 0
-
-
-def _type_name(annotation: object) -> str:
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    return text.replace("typing.", "").replace("Literal", "one of ")[:60]

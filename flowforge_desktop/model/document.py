@@ -37,7 +37,7 @@ from flowforge_desktop.model.changes import (
     SettingsChanged,
     WorkflowRenamed,
 )
-from flowforge_desktop.model.errors import EditRefused, format_pydantic_errors
+from flowforge_desktop.model.errors import EditRefused, article, describe_cycle, format_pydantic_errors
 from flowforge_desktop.model.schema import (
     FORMAT_VERSION,
     ConnectionSpec,
@@ -204,10 +204,16 @@ class WorkflowDocument:
                 yield Connection(src, dst, fp, tp)
 
     def connections_of(self, node_id: str) -> list[Connection]:
-        out = [Connection(node_id, d, fp, tp) for d in self.graph.successors(node_id)
-               for fp, tp in self.graph.edges[node_id, d]["ports"]]
-        inc = [Connection(s, node_id, fp, tp) for s in self.graph.predecessors(node_id)
-               for fp, tp in self.graph.edges[s, node_id]["ports"]]
+        out = [
+            Connection(node_id, d, fp, tp)
+            for d in self.graph.successors(node_id)
+            for fp, tp in self.graph.edges[node_id, d]["ports"]
+        ]
+        inc = [
+            Connection(s, node_id, fp, tp)
+            for s in self.graph.predecessors(node_id)
+            for fp, tp in self.graph.edges[s, node_id]["ports"]
+        ]
         return inc + out
 
     def kind_of(self, node_id: str) -> type[NodeKind] | None:
@@ -223,8 +229,11 @@ class WorkflowDocument:
     def _ports(self, spec: NodeSpec, *, output: bool) -> tuple[Port, ...]:
         kind = self.registry.get(spec.kind)
         if kind is None:  # unknown kind: show the ports its connections use, accept any
-            used = {c.from_port if output else c.to_port for c in self.connections_of(spec.id)
-                    if (c.source if output else c.target) == spec.id}
+            used = {
+                c.from_port if output else c.to_port
+                for c in self.connections_of(spec.id)
+                if (c.source if output else c.target) == spec.id
+            }
             return tuple(Port(p) for p in sorted(used)) or ((Port("out"),) if output else (Port("in"),))
         try:
             ports = kind.output_ports(spec.config) if output else kind.input_ports(spec.config)
@@ -296,8 +305,9 @@ class WorkflowDocument:
         if kind is None:
             return  # kept as it is: an unknown kind is shown, never rejected or rewritten
         if node.type != kind.category.value:
-            raise EditRefused(f"node '{node.id}': kind '{node.kind}' is {_article(kind.category.value)}, "
-                              f"not {_article(node.type)}")
+            raise EditRefused(
+                f"node '{node.id}': kind '{node.kind}' is {article(kind.category.value)}, not {article(node.type)}"
+            )
         problems = config_problems(kind, node.config)
         if problems:
             raise EditRefused(f"node '{node.id}' " + "; ".join(problems))
@@ -326,8 +336,9 @@ class WorkflowDocument:
             members = [(i, n) for i, n in enumerate(group.nodes) if n in wanted]
             if members:
                 fragment.memberships += [(group.id, n, i) for i, n in members]
-                self._replace_group(group, group.model_copy(update={"nodes": tuple(n for n in group.nodes
-                                                                                 if n not in wanted)}))
+                self._replace_group(
+                    group, group.model_copy(update={"nodes": tuple(n for n in group.nodes if n not in wanted)})
+                )
         for node_id in ids:
             if node_id in self._pinned:
                 fragment.pinned[node_id] = self._pinned.pop(node_id)
@@ -418,11 +429,15 @@ class WorkflowDocument:
         ins = {p.name for p in self._ports(new, output=False)}
         for conn in self.connections_of(old.id):
             if conn.source == old.id and conn.from_port not in outs:
-                raise EditRefused(f"node '{old.id}' would lose its output port '{conn.from_port}', which is "
-                                  f"connected to '{conn.target}'; remove that connection first")
+                raise EditRefused(
+                    f"node '{old.id}' would lose its output port '{conn.from_port}', which is "
+                    f"connected to '{conn.target}'; remove that connection first"
+                )
             if conn.target == old.id and conn.to_port not in ins:
-                raise EditRefused(f"node '{old.id}' would lose its input port '{conn.to_port}', which is "
-                                  f"connected from '{conn.source}'; remove that connection first")
+                raise EditRefused(
+                    f"node '{old.id}' would lose its input port '{conn.to_port}', which is "
+                    f"connected from '{conn.source}'; remove that connection first"
+                )
 
     # ====================================================================== connections ===
     def connect(self, source: str, target: str, from_port: str = "out", to_port: str = "in") -> Connection:
@@ -442,11 +457,13 @@ class WorkflowDocument:
 
     def _check_ports(self, conn: Connection) -> None:
         source, target = self.node(conn.source), self.node(conn.target)
-        if self.registry.get(source.kind) is not None and \
-                conn.from_port not in {p.name for p in self._ports(source, output=True)}:
+        if self.registry.get(source.kind) is not None and conn.from_port not in {
+            p.name for p in self._ports(source, output=True)
+        }:
             raise EditRefused(f"node '{conn.source}' has no output port '{conn.from_port}'")
-        if self.registry.get(target.kind) is not None and \
-                conn.to_port not in {p.name for p in self._ports(target, output=False)}:
+        if self.registry.get(target.kind) is not None and conn.to_port not in {
+            p.name for p in self._ports(target, output=False)
+        }:
             raise EditRefused(f"node '{conn.target}' has no input port '{conn.to_port}'")
 
     def _insert_connection(self, conn: Connection, order: int) -> None:
@@ -613,8 +630,7 @@ class WorkflowDocument:
             id=uuid.uuid4().hex,
             name=self.name,
             nodes=[n for n in self.nodes() if n.id in wanted],
-            connections=[_connection_spec(c) for c in self.connections()
-                         if c.source in wanted and c.target in wanted],
+            connections=[_connection_spec(c) for c in self.connections() if c.source in wanted and c.target in wanted],
             pinned={k: copy.deepcopy(v) for k, v in self._pinned.items() if k in wanted},
         )
 
@@ -622,8 +638,7 @@ class WorkflowDocument:
         """Take over another document's content (a loaded file) and tell listeners to rebuild."""
         self.graph = other.graph
         self._pinned, self._notes, self._groups = other._pinned, other._notes, other._groups
-        self._node_order, self._connection_order, self._seq = (
-            other._node_order, other._connection_order, other._seq)
+        self._node_order, self._connection_order, self._seq = (other._node_order, other._connection_order, other._seq)
         self._emit(DocumentReset())
 
     @classmethod
@@ -660,20 +675,13 @@ def config_problems(kind: type[NodeKind], config: Mapping[str, Any], prefix: str
 
 def _connection_spec(conn: Connection) -> ConnectionSpec:
     return ConnectionSpec.model_validate(
-        {"from": conn.source, "to": conn.target, "from_port": conn.from_port, "to_port": conn.to_port})
+        {"from": conn.source, "to": conn.target, "from_port": conn.from_port, "to_port": conn.to_port}
+    )
 
 
 def _cycle_message(graph: nx.DiGraph, conn: Connection) -> str:
-    if conn.source == conn.target:
-        path = [conn.source]
-    else:
-        path = nx.shortest_path(graph, conn.target, conn.source)
-    cycle = " -> ".join([*path, path[0]])
+    cycle = describe_cycle(graph, conn.source, conn.target)
     return f"connecting {conn.source} -> {conn.target} would create a cycle: {cycle}"
-
-
-def _article(word: str) -> str:
-    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 __all__ = [

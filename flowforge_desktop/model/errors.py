@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import networkx as nx
 from pydantic import ValidationError
 
 Severity = Literal["error", "warning"]
@@ -40,7 +41,9 @@ class WorkflowLoadError(ValueError):
         self.source = source
         lines = [str(p) for p in problems if p.severity == "error"]
         head = f"{source}: " if source else ""
-        super().__init__(head + ("; ".join(lines) if len(lines) == 1 else f"{len(lines)} problems: " + "; ".join(lines)))
+        super().__init__(
+            head + ("; ".join(lines) if len(lines) == 1 else f"{len(lines)} problems: " + "; ".join(lines))
+        )
 
 
 def format_location(loc: tuple[int | str, ...], prefix: str = "") -> str:
@@ -83,3 +86,13 @@ def _is_union_tag(part: int | str, err: object) -> bool:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def describe_cycle(graph: nx.DiGraph, source: str, target: str) -> str:
+    """The cycle a new edge source -> target would close, as 'target -> ... -> source -> target'."""
+    path = [source] if source == target else nx.shortest_path(graph, target, source)
+    return " -> ".join([*path, path[0]])
+
+
+def article(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"

@@ -27,10 +27,11 @@ def workflow_json_schema(registry: NodeRegistry | None = None) -> dict[str, Any]
         defs.update(config_schema.pop("$defs", {}))
         name = f"config_{kind.kind}"
         defs[name] = config_schema
-        rules.append({
-            "if": {"properties": {"kind": {"const": kind.kind}}, "required": ["kind"]},
-            "then": {"properties": {"type": {"const": kind.category.value},
-                                    "config": {"$ref": f"#/$defs/{name}"}}},
-        })
+        rules.append(
+            {
+                "if": {"properties": {"kind": {"const": kind.kind}}, "required": ["kind"]},
+                "then": {"properties": {"type": {"const": kind.category.value}, "config": {"$ref": f"#/$defs/{name}"}}},
+            }
+        )
     defs["NodeSpec"]["allOf"] = rules
     return schema

@@ -18,8 +18,12 @@ Step = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"format": FORMAT_NAME, "version": 1, "id": data.get("id") or uuid.uuid4().hex,
-                           "name": data.get("name", "")}
+    out: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": 1,
+        "id": data.get("id") or uuid.uuid4().hex,
+        "name": data.get("name", ""),
+    }
     for key, value in data.items():
         if key not in out and key not in ("format", "version"):
             out[key] = value
@@ -55,7 +59,8 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     if version > FORMAT_VERSION:
         raise ValueError(
             f"this file uses workflow format version {version}, but this FlowForge Desktop reads "
-            f"versions up to {FORMAT_VERSION}; update FlowForge Desktop to open it")
+            f"versions up to {FORMAT_VERSION}; update FlowForge Desktop to open it"
+        )
     if version < FORMAT_VERSION:
         data = copy.deepcopy(data)
         while version < FORMAT_VERSION:

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from flowforge_desktop.model.errors import Problem, format_pydantic_errors
+from flowforge_desktop.model.errors import Problem, article, describe_cycle, format_pydantic_errors
 from flowforge_desktop.model.migrations import migrate
 from flowforge_desktop.model.schema import (
     NODE_TYPES,
@@ -114,14 +114,26 @@ def validate_data(data: Any, registry: NodeRegistry) -> ValidationResult:
     notes = _validate_list(StickyNote, data.get("notes", []), "notes", problems)
 
     if nodes and not any(n.type == "trigger" for n in nodes):
-        problems.append(Problem(
-            "nodes", "the workflow has no trigger node: it can only be started by hand",
-            severity="warning", blocking=False))
+        problems.append(
+            Problem(
+                "nodes",
+                "the workflow has no trigger node: it can only be started by hand",
+                severity="warning",
+                blocking=False,
+            )
+        )
 
     if not any(p.blocking for p in problems) and settings is not None:
         result.workflow = WorkflowFile.model_construct(
-            id=meta["id"], name=meta["name"], settings=settings, nodes=nodes, connections=connections,
-            pinned=dict(pinned), groups=groups, notes=notes)
+            id=meta["id"],
+            name=meta["name"],
+            settings=settings,
+            nodes=nodes,
+            connections=connections,
+            pinned=dict(pinned),
+            groups=groups,
+            notes=notes,
+        )
     return result
 
 
@@ -143,23 +155,32 @@ def _validate_nodes(
                 problems.append(Problem(f"{where}.{key}", f"Node {i}: Missing required field: {key}"))
                 seed_ok = False
         if "type" in raw and raw["type"] not in NODE_TYPES:
-            problems.append(Problem(f"{where}.type", f"Node {i}: Invalid type: {raw['type']} "
-                                                     "(expected trigger, action or operation)"))
+            problems.append(
+                Problem(
+                    f"{where}.type", f"Node {i}: Invalid type: {raw['type']} (expected trigger, action or operation)"
+                )
+            )
             seed_ok = False
         if not seed_ok:
             continue
         node_id = raw["id"]
         if isinstance(node_id, str) and node_id in index_of:
-            problems.append(Problem(f"{where}.id", f"{where}.id: duplicate node id '{node_id}' "
-                                                   f"(already used by nodes[{index_of[node_id]}])"))
+            problems.append(
+                Problem(
+                    f"{where}.id",
+                    f"{where}.id: duplicate node id '{node_id}' (already used by nodes[{index_of[node_id]}])",
+                )
+            )
             continue
         try:
             spec = NodeSpec.model_validate(raw)
         except ValidationError as exc:
             for message in format_pydantic_errors(exc, prefix=where):
                 if message.startswith(f"{where}.id:"):
-                    message = (f"{where}.id: invalid node id {node_id!r} (use letters, digits, '_' and '-', "
-                               "starting with a letter or '_', at most 64 characters)")
+                    message = (
+                        f"{where}.id: invalid node id {node_id!r} (use letters, digits, '_' and '-', "
+                        "starting with a letter or '_', at most 64 characters)"
+                    )
                 problems.append(Problem(where, message))
             continue
         index_of[spec.id] = len(nodes)
@@ -179,12 +200,16 @@ def _check_kind(spec: NodeSpec, i: int, registry: NodeRegistry, problems: list[P
         report(f"{where}.kind", f"{where}.kind: {registry.unknown_kind_message(spec.kind)}")
         return spec
     if spec.type != kind.category.value:
-        report(f"{where}.type", f"{where}.type: kind '{spec.kind}' is {_article(kind.category.value)}, "
-                                f"not {_article(spec.type)}")
+        report(
+            f"{where}.type",
+            f"{where}.type: kind '{spec.kind}' is {article(kind.category.value)}, not {article(spec.type)}",
+        )
     if spec.kind_version > kind.kind_version:
-        report(f"{where}.kind_version",
-               f"{where}.kind_version: written for version {spec.kind_version} of kind '{spec.kind}', "
-               f"but the installed one is version {kind.kind_version}; update the plugin")
+        report(
+            f"{where}.kind_version",
+            f"{where}.kind_version: written for version {spec.kind_version} of kind '{spec.kind}', "
+            f"but the installed one is version {kind.kind_version}; update the plugin",
+        )
         return spec
     if spec.kind_version < kind.kind_version:
         config = kind.migrate_config(dict(spec.config), spec.kind_version)
@@ -198,7 +223,10 @@ def _check_kind(spec: NodeSpec, i: int, registry: NodeRegistry, problems: list[P
 
 
 def _validate_connections(
-    raw_conns: Any, nodes: list[NodeSpec], index_of: dict[str, int], registry: NodeRegistry,
+    raw_conns: Any,
+    nodes: list[NodeSpec],
+    index_of: dict[str, int],
+    registry: NodeRegistry,
     problems: list[Problem],
 ) -> list[ConnectionSpec]:
     conns: list[ConnectionSpec] = []
@@ -231,8 +259,13 @@ def _validate_connections(
             continue
         key4 = (spec.source, spec.from_port, spec.target, spec.to_port)
         if key4 in seen:
-            problems.append(Problem(where, f"{where}: repeats connections[{seen[key4]}] "
-                                           f"({spec.source}.{spec.from_port} -> {spec.target}.{spec.to_port})"))
+            problems.append(
+                Problem(
+                    where,
+                    f"{where}: repeats connections[{seen[key4]}] "
+                    f"({spec.source}.{spec.from_port} -> {spec.target}.{spec.to_port})",
+                )
+            )
             continue
         port_problem = _port_problem(spec, nodes[index_of[spec.source]], nodes[index_of[spec.target]], registry)
         if port_problem:
@@ -241,10 +274,10 @@ def _validate_connections(
         if spec.source == spec.target or (
             not graph.has_edge(spec.source, spec.target) and nx.has_path(graph, spec.target, spec.source)
         ):
-            path = [spec.source] if spec.source == spec.target else nx.shortest_path(graph, spec.target, spec.source)
-            cycle = " -> ".join([*path, path[0]])
-            problems.append(Problem(where, f"{where}: connection {spec.source} -> {spec.target} would create a "
-                                           f"cycle: {cycle}"))
+            cycle = describe_cycle(graph, spec.source, spec.target)
+            problems.append(
+                Problem(where, f"{where}: connection {spec.source} -> {spec.target} would create a cycle: {cycle}")
+            )
             continue
         graph.add_edge(spec.source, spec.target)
         seen[key4] = j
@@ -291,8 +324,5 @@ def _validate_list(model: Any, raw: Any, where: str, problems: list[Problem]) ->
 
 def _json_type(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number")
-
-
-def _article(word: str) -> str:
-    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+        type(value), "a number"
+    )
