@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 
-class StopRequested(Exception):  # noqa: N818 - a signal, not an error
+class StopRequested(Exception):
     """The user pressed Stop at a pause."""
 
 

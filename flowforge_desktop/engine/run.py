@@ -131,7 +131,7 @@ class _NodeLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 class _Context:
     """The NodeContext a running node gets. Everything it may touch, nothing of the engine's insides."""
 
-    __slots__ = ("node_id", "execution_id", "workflow_id", "logger", "secrets", "trigger", "_run", "_meter", "_data")
+    __slots__ = ("_data", "_meter", "_run", "execution_id", "logger", "node_id", "secrets", "trigger", "workflow_id")
 
     def __init__(self, run: Run, node_id: str, meter: CpuMeter, data: dict[str, Any]) -> None:
         self._run = run

@@ -20,7 +20,6 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 
-
 class _JsonSandbox(ImmutableSandboxedEnvironment):
     """The data is JSON, so ``x.items`` means the key "items", not the dict method (jinja's default)."""
 
