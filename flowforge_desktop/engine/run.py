@@ -94,6 +94,8 @@ class RunResult:
     failed_node: str | None
     started_at: float
     finished_at: float
+    #: nodes with no outgoing connection, in file order: where a run's result comes from
+    sinks: tuple[str, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -105,7 +107,7 @@ class RunResult:
 
     def output(self) -> Any:
         """The run's result: the output of its single last node, else {last node id: output}."""
-        sinks = [n for n, s in self.states.items() if s in _HAS_OUTPUT and n in self.outputs]
+        sinks = [n for n in self.sinks if self.states.get(n) in _HAS_OUTPUT and n in self.outputs]
         return self.outputs.get(sinks[-1]) if len(sinks) == 1 else {n: self.outputs[n] for n in sinks}
 
 
@@ -250,6 +252,7 @@ class Run:
             failed_node=self.failed_node,
             started_at=self.started_at,
             finished_at=self.finished_at,
+            sinks=tuple(n for n, out in self._outgoing.items() if not out),
         )
 
     # ======================================================================= events ===
