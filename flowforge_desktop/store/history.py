@@ -577,7 +577,10 @@ class HistoryStore:
         )
         out: dict[str, dict[str, Any]] = {}
         for r in rows:
-            out[r["node_id"]] = {"output": json.loads(r["output"]) if r["output"] else None, "ports": json.loads(r["ports"])}
+            out[r["node_id"]] = {
+                "output": json.loads(r["output"]) if r["output"] else None,
+                "ports": json.loads(r["ports"]),
+            }
         return out
 
     def reusable_outputs(self, execution_id: str) -> dict[str, Any]:

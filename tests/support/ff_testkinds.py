@@ -150,9 +150,7 @@ class Call(_Op):
             raise NodeError(f"cannot connect: {exc}", retryable=True) from None
         if response.status_code >= 500 or response.status_code == 429:
             after = response.headers.get("Retry-After")
-            raise NodeError(
-                f"HTTP {response.status_code}", retryable=True, retry_after=float(after) if after else None
-            )
+            raise NodeError(f"HTTP {response.status_code}", retryable=True, retry_after=float(after) if after else None)
         return {"status": response.status_code, "body": response.json()}
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from ff_testkinds import build, run_sync
+from ff_testkinds import build, registry, run_sync
 
 from flowforge_desktop.engine import Engine, NodeState, RunStatus
 from flowforge_desktop.engine.templates import template_path
-from ff_testkinds import registry
 
 
 def _text_result(template: str, **options: object) -> tuple[RunStatus, object, str | None]:
