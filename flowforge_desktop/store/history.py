@@ -568,21 +568,6 @@ class HistoryStore:
                 total += p.stat().st_size
         return total
 
-    def last_outputs(self, workflow_id: str) -> dict[str, dict[str, Any]]:
-        """The latest recorded output of each node of a workflow (for "run this node only")."""
-        rows = self._query(
-            "SELECT n.node_id, n.output, n.ports, n.state FROM node_runs n JOIN executions e ON e.id = n.execution_id "
-            "WHERE e.workflow_id = ? AND n.state IN ('succeeded', 'pinned') ORDER BY e.created_at, n.seq",
-            (workflow_id,),
-        )
-        out: dict[str, dict[str, Any]] = {}
-        for r in rows:
-            out[r["node_id"]] = {
-                "output": json.loads(r["output"]) if r["output"] else None,
-                "ports": json.loads(r["ports"]),
-            }
-        return out
-
     def reusable_outputs(self, execution_id: str) -> dict[str, Any]:
         """Node id -> Reused for every node that produced output in a past execution.
 

@@ -148,7 +148,7 @@ def test_a_newer_schema_is_refused_with_a_message(tmp_path: Path) -> None:
 def test_a_corrupt_file_is_refused_with_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="cannot open the history database .* move the file away"):
+    with pytest.raises(StoreError, match=r"cannot open the history database .* move the file away"):
         HistoryStore(path)
 
 

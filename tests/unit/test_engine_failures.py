@@ -297,7 +297,7 @@ def test_error_workflow_runs_with_the_failures_details(tmp_path: Path) -> None:
 
     child = [e for e in events if isinstance(e, RunStarted) and e.trigger == "error_workflow"]
     assert len(child) == 1 and child[0].parent_execution_id == result.execution_id
-    report = [e for e in events if isinstance(e, NodeFinished) and e.node_id == "report"][0]
+    report = next(e for e in events if isinstance(e, NodeFinished) and e.node_id == "report")
     payload = json.loads(report.output)
     assert payload["failed_node"] == "bad"
     assert payload["error"] == "node 'bad' failed: this node always fails"
