@@ -86,8 +86,8 @@ def build_doc(n: int, edges: list[tuple[int, int]], kind: str = "noop", **settin
     return doc
 
 
-def best(fn: Callable[[], float], repeat: int) -> float:
-    return min(fn() for _ in range(repeat))
+def best(repeat: int, fn: Callable[..., float], *args: Any) -> float:
+    return min(fn(*args) for _ in range(repeat))
 
 
 def time_engine(doc: WorkflowDocument, history: bool) -> float:
@@ -170,7 +170,7 @@ def main() -> None:
         have_dask = False
         print("dask is not installed (pip install '.[bench]'): its columns are empty", file=sys.stderr)
 
-    print("per-node overhead in µs (best of %d); lower is better" % args.repeat)
+    print(f"per-node overhead in µs (best of {args.repeat}); lower is better")
     header = ["DAG", "nodes", "ff hist off", "ff hist on", "dask.threaded", "dask.get", "plain loop", "off/threaded"]
     print(" | ".join(f"{h:>13}" for h in header))
     print("-" * (16 * len(header)))
@@ -178,11 +178,12 @@ def main() -> None:
         for n in args.sizes:
             edges = shape_edges(shape, n)
             doc = build_doc(n, edges, max_parallel_nodes=8)
-            off = best(lambda: time_engine(doc, False), args.repeat) / n * 1e6
-            on = best(lambda: time_engine(doc, True), args.repeat) / n * 1e6
-            thr = best(lambda: time_dask(n, edges, "threaded"), args.repeat) / n * 1e6 if have_dask else float("nan")
-            syn = best(lambda: time_dask(n, edges, "sync"), args.repeat) / n * 1e6 if have_dask else float("nan")
-            plain = best(lambda: time_plain(n, edges), args.repeat) / n * 1e6
+            nan = float("nan")
+            off = best(args.repeat, time_engine, doc, False) / n * 1e6
+            on = best(args.repeat, time_engine, doc, True) / n * 1e6
+            thr = best(args.repeat, time_dask, n, edges, "threaded") / n * 1e6 if have_dask else nan
+            syn = best(args.repeat, time_dask, n, edges, "sync") / n * 1e6 if have_dask else nan
+            plain = best(args.repeat, time_plain, n, edges) / n * 1e6
             cells = [shape, str(n), f"{off:.1f}", f"{on:.1f}", f"{thr:.1f}", f"{syn:.1f}", f"{plain:.2f}"]
             cells.append(f"{off / thr:.2f}" if have_dask else "-")
             print(" | ".join(f"{c:>13}" for c in cells), flush=True)
