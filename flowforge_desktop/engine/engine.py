@@ -133,6 +133,8 @@ class Engine:
         parent_execution_id: str | None = None,
         source_path: str | None = None,
         depth: int = 0,
+        profile: bool = False,
+        trace_memory: bool = False,
     ) -> Run:
         """Start a run on the running loop and return its handle at once."""
         options = RunOptions(
@@ -147,6 +149,8 @@ class Engine:
             parent_execution_id=parent_execution_id,
             source_path=source_path,
             depth=depth,
+            profile=profile,
+            trace_memory=trace_memory,
         )
         run = Run(self, snapshot, options)
         self._runs[run.execution_id] = run

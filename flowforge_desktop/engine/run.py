@@ -93,6 +93,10 @@ class RunOptions:
     #: the workflow file, for resolving relative paths (error workflow, sub-workflows)
     source_path: str | None = None
     depth: int = 0
+    #: profile the run with cProfile (``Run.profiler``; the Profiling dock exports it as .prof)
+    profile: bool = False
+    #: trace memory per node with tracemalloc; nodes then run one at a time so each peak is its own
+    trace_memory: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +246,11 @@ class Run:
         self._nodes_view: dict[str, dict[str, Any]] = {}
         tz = snapshot.settings.timezone
         self._tz = ZoneInfo(tz)
-        self._max_parallel = snapshot.settings.max_parallel_nodes
+        self._max_parallel = 1 if options.trace_memory else snapshot.settings.max_parallel_nodes
+        self.profiler: Any = None
+        self._memory_peaks: dict[str, int] = {}
+        self._started_tracing = False
+        self._memory_base = 0
         self._trigger_data = {"type": options.trigger, "payload": options.payload, "node": options.trigger_node}
         self._base_data = {
             "nodes": self._nodes_view,
@@ -312,6 +320,17 @@ class Run:
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
+        if self.options.profile:
+            import cProfile
+
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+        if self.options.trace_memory:
+            import tracemalloc
+
+            if not tracemalloc.is_tracing():
+                tracemalloc.start()
+                self._started_tracing = True
         self.status = RunStatus.RUNNING
         self.started_at = time.time()
         opts = self.options
@@ -425,6 +444,12 @@ class Run:
         assert self._done is not None
         if self._timeout_handle is not None:
             self._timeout_handle.cancel()
+        if self.profiler is not None:
+            self.profiler.disable()
+        if self._started_tracing:
+            import tracemalloc
+
+            tracemalloc.stop()
         self.status = self._stopping or RunStatus.SUCCEEDED
         self.finished_at = time.time()
         self.emit(
@@ -510,8 +535,18 @@ class Run:
                 cpu_time=cpu,
                 ports=ports,
                 reused=reused,
+                memory_peak=self._memory_peak(),
             )
         )
+
+    def _memory_peak(self) -> int | None:
+        if not self.options.trace_memory:
+            return None
+        import tracemalloc
+
+        if not tracemalloc.is_tracing():
+            return None
+        return max(0, tracemalloc.get_traced_memory()[1] - self._memory_base)
 
     def _normal_ports(self, node_id: str) -> tuple[str, ...]:
         return self.engine.plan_for(self.snapshot.nodes[node_id]).normal_ports
@@ -562,6 +597,11 @@ class Run:
             self._record(node_id, NodeState.SKIPPED, input_value, self._normal_ports(node_id))
             self._after(node_id)
             return
+        if self.options.trace_memory:
+            import tracemalloc
+
+            tracemalloc.reset_peak()
+            self._memory_base = tracemalloc.get_traced_memory()[0]
         await self._attempts(node_id, inputs, input_value)
         self._after(node_id)
 
