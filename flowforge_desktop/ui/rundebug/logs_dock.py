@@ -111,9 +111,15 @@ class LogFilter(QSortFilterProxyModel):
         self.node_id = ""
 
     def set(self, **changes: str) -> None:
+        modern = hasattr(self, "beginFilterChange")  # Qt >= 6.10 deprecates invalidateFilter()
+        if modern:
+            self.beginFilterChange()
         for key, value in changes.items():
             setattr(self, key, value)
-        self.invalidateFilter()
+        if modern:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:
         model: LogModel = self.sourceModel()  # type: ignore[assignment]
