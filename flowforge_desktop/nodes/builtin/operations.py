@@ -119,7 +119,9 @@ def _json_type(value: Any) -> str:
         return "a boolean"
     if isinstance(value, int | float):
         return "a number"
-    return type(value).__name__
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else type(value).__name__
 
 
 def _need_object(record: Any, where: str) -> dict[str, Any]:
