@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 __all__ = ["ScheduleError", "cron_is_elapsed_time", "next_cron_times", "next_fire_times", "next_interval_times"]
 
@@ -97,7 +97,10 @@ def _cron_candidates(expression: str, tz: ZoneInfo, after: datetime) -> Iterator
     start_wall = after.astimezone(tz).replace(tzinfo=None) - _WINDOW
     it = croniter(expression, start_wall)
     while True:
-        wall = it.get_next(datetime)
+        try:
+            wall = it.get_next(datetime)
+        except CroniterBadDateError:
+            raise ScheduleError(f"cron expression '{expression}' never matches a real date") from None
         instants, exists = _instants_of(wall, tz)
         if not exists and elapsed:
             continue  # a minute that never happens, for a job that runs by elapsed time
