@@ -174,7 +174,9 @@ class FileWatchTrigger(TriggerKind):
     async def arm(self, ctx: TriggerContext) -> ArmedFileWatch:
         path = check_watch_path(self.config.watch_path)
         service = ctx.services.get("watch_service") or watch_service()
-        return ArmedFileWatch(self.config, ctx, path, service)
+        armed = ArmedFileWatch(self.config, ctx, path, service)
+        await armed.start()
+        return armed
 
 
 def check_watch_path(watch_path: str) -> str:
@@ -220,9 +222,15 @@ class ArmedFileWatch:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._service = service
         self._closed = False
-        self.subscription: Subscription = service.subscribe(path, config.recursive, self._on_thread_event)
+        self.subscription: Subscription | None = None
+
+    async def start(self) -> None:
+        # Off the loop: a polling watch snapshots the whole folder when it starts.
+        self.subscription = await asyncio.to_thread(
+            self._service.subscribe, self.path, self.config.recursive, self._on_thread_event
+        )
         if self.subscription.message:
-            ctx.logger.warning("file watch %s: %s", ctx.node_id, self.subscription.message)
+            self.ctx.logger.warning("file watch %s: %s", self.ctx.node_id, self.subscription.message)
 
     # --- watchdog thread ----------------------------------------------------------------------
     def _on_thread_event(self, event: FileSystemEvent) -> None:
@@ -336,11 +344,12 @@ class ArmedFileWatch:
 
     @property
     def polling(self) -> bool:
-        return self.subscription.polling
+        return bool(self.subscription and self.subscription.polling)
 
     async def disarm(self) -> None:
         self._closed = True
-        self._service.unsubscribe(self.subscription)
+        if self.subscription is not None:
+            await asyncio.to_thread(self._service.unsubscribe, self.subscription)  # joins watchdog's thread
         for path in list(self._pending):
             self._drop(path)
         for task in list(self._tasks):
