@@ -143,3 +143,18 @@ def test_trigger_next_fire_times_for_the_inspector() -> None:
         ScheduleTrigger(
             ScheduleTrigger.Config.model_construct(schedule_type="cron", cron_expression="0 0 31 2 *", timezone="UTC")
         ).next_fire_times(1)
+
+
+def test_started_inside_the_repeated_hour_an_elapsed_time_job_still_gets_the_second_pass() -> None:
+    first_pass = datetime(2026, 10, 25, 2, 25, tzinfo=BERLIN, fold=0)
+    assert [t.strftime("%H:%M%z") for t in fires_after("*/20 * * * *", first_pass, 5)] == [
+        "02:40+0200",
+        "02:00+0100",
+        "02:20+0100",
+        "02:40+0100",
+        "03:00+0100",
+    ]
+
+
+def fires_after(expr: str, after: datetime, count: int) -> list[datetime]:
+    return next_fire_times("cron", cron_expression=expr, timezone=str(after.tzinfo), after=after, count=count)

@@ -17,6 +17,7 @@ fall-back day).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -91,10 +92,12 @@ def _instants_of(wall: datetime, tz: ZoneInfo) -> tuple[list[datetime], bool]:
     return [high.replace(microsecond=0)], False
 
 
-def _cron_candidates(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """(instant, wall time) pairs in wall-clock order, starting a window before ``after``."""
+def _cron_candidates(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[list[datetime]]:
+    """The instants of each matching wall-clock time, in wall-clock order, from the earliest wall time
+    that can still denote an instant after ``after`` (a DST shift earlier, near a fall-back)."""
     elapsed = cron_is_elapsed_time(expression)
-    start_wall = after.astimezone(tz).replace(tzinfo=None) - _WINDOW
+    offsets = [(after + d).astimezone(tz).utcoffset() or timedelta(0) for d in (-_WINDOW, timedelta(0), _WINDOW)]
+    start_wall = (after + min(offsets)).replace(tzinfo=None) - timedelta(seconds=1)
     it = croniter(expression, start_wall)
     while True:
         try:
@@ -104,10 +107,7 @@ def _cron_candidates(expression: str, tz: ZoneInfo, after: datetime) -> Iterator
         instants, exists = _instants_of(wall, tz)
         if not exists and elapsed:
             continue  # a minute that never happens, for a job that runs by elapsed time
-        if not elapsed:
-            instants = instants[:1]  # fixed time: the first pass of a repeated hour only
-        for instant in instants:
-            yield instant, wall
+        yield instants if elapsed else instants[:1]  # fixed time: the first pass of a repeated hour only
 
 
 def next_cron_times(expression: str, timezone: str, after: datetime, count: int) -> list[datetime]:
@@ -116,19 +116,23 @@ def next_cron_times(expression: str, timezone: str, after: datetime, count: int)
     tz = zone(timezone)
     after_utc = _as_utc(after)
     result: list[datetime] = []
-    pending: list[tuple[datetime, datetime]] = []
-    for instant, wall in _cron_candidates(expression, tz, after_utc):
-        if instant > after_utc and instant not in {p[0] for p in pending}:
-            pending.append((instant, wall))
-        pending.sort()
-        # A later wall time can only map to an earlier instant within one DST shift.
-        while pending and (len(result) < count) and wall - pending[0][1] > _WINDOW:
-            first = pending.pop(0)[0]
-            if not result or first > result[-1]:
-                result.append(first)
-        if len(result) >= count:
-            break
-    return [r.astimezone(tz) for r in result]
+    pending: list[datetime] = []
+    if count <= 0:
+        return result
+    for instants in _cron_candidates(expression, tz, after_utc):
+        for instant in instants:
+            if instant > after_utc:
+                heapq.heappush(pending, instant)
+        # The earliest instant of a wall time never decreases along wall-clock order, so nothing
+        # generated later can come before it: everything up to it is final.
+        floor = instants[0]
+        while pending and pending[0] <= floor:
+            instant = heapq.heappop(pending)
+            if not result or instant > result[-1]:
+                result.append(instant)
+                if len(result) == count:
+                    return [r.astimezone(tz) for r in result]
+    return [r.astimezone(tz) for r in result]  # pragma: no cover - croniter iterates forever
 
 
 def next_interval_times(interval_seconds: float, anchor: datetime, after: datetime, count: int) -> list[datetime]:
