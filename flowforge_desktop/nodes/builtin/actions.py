@@ -13,7 +13,7 @@ import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
 from pydantic import Field, model_validator
@@ -56,6 +56,16 @@ class HttpAction(NodeKind):
     description = "Calls a URL and outputs the status, headers and body (parsed when JSON)."
     icon = "http.svg"
     Config = HttpConfig
+    example: ClassVar[dict[str, Any]] = {
+        "method": "POST",
+        "url": "https://api.example.com/orders",
+        "body_type": "json",
+        "body": {"id": "{{ input.id }}"},
+        "auth": "bearer",
+        "password": "{{ secrets.API_TOKEN }}",
+        "retry_count": 3,
+        "retry_delay": 2,
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         c = self.config
@@ -188,6 +198,15 @@ class EmailAction(NodeKind):
     description = "Sends an email through an SMTP server."
     icon = "email.svg"
     Config = EmailConfig
+    example: ClassVar[dict[str, Any]] = {
+        "smtp_host": "smtp.example.com",
+        "username": "robot@example.com",
+        "password": "{{ secrets.SMTP_PASSWORD }}",
+        "from_addr": "robot@example.com",
+        "to": ["oncall@example.com"],
+        "subject": "Health check failed: {{ input.message }}",
+        "body": "See {{ input.url }}",
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         c = self.config
@@ -291,6 +310,7 @@ class DelayAction(NodeKind):
     description = "Waits a number of seconds, then passes its input on unchanged."
     icon = "delay.svg"
     Config = DelayConfig
+    example: ClassVar[dict[str, Any]] = {"seconds": 30}
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         await asyncio.sleep(self.config.seconds)  # cancellable: stopping the run ends the wait
@@ -309,6 +329,10 @@ class SubWorkflowAction(NodeKind):
     description = "Runs another workflow file with an input and outputs its result; the child run records its parent."
     icon = "sub_workflow.svg"
     Config = SubWorkflowConfig
+    example: ClassVar[dict[str, Any]] = {
+        "workflow_path": "~/FlowForge/workflows/enrich_order.json",
+        "input": {"order_id": "{{ input.id }}"},
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         c = self.config

@@ -12,7 +12,7 @@ import contextlib
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, model_validator
 
@@ -46,6 +46,11 @@ class RunCommandAction(NodeKind):
     description = "Runs a program with arguments; outputs exit code, stdout and stderr. It can change this machine."
     icon = "run_command.svg"
     Config = RunCommandConfig
+    example: ClassVar[dict[str, Any]] = {
+        "argv": ["python3", "scripts/report.py", "{{ input.path }}"],
+        "cwd": "~/reports",
+        "timeout": 120,
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         c = self.config

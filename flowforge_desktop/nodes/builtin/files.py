@@ -12,7 +12,7 @@ import io
 import json
 import os
 import tempfile
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -56,7 +56,9 @@ class FileReadConfig(NodeConfig):
     path: str = Field(..., min_length=1, description="File to read; may hold templates, e.g. '{{ input.path }}'.")
     format: FileFormat = Field("auto", description="auto picks by extension: .json, .csv/.tsv, else text.")
     encoding: str = Field("utf-8", description="Text encoding of the file.")
-    csv_delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field separator ('\\t' for TSV).")
+    csv_delimiter: str = Field(
+        ",", min_length=1, max_length=1, description="CSV field separator, one character; .tsv files use a tab."
+    )
     csv_header: bool = Field(True, description="First CSV row names the fields: rows become objects, else lists.")
     parse_numbers: bool = Field(True, description="Turn CSV cells that are whole numbers or decimals into numbers.")
     max_bytes: int = Field(50_000_000, ge=1, description="Refuse files larger than this many bytes.")
@@ -69,6 +71,7 @@ class FileReadAction(NodeKind):
     description = "Reads a text, JSON or CSV file; outputs its path, size and parsed content."
     icon = "file_read.svg"
     Config = FileReadConfig
+    example: ClassVar[dict[str, Any]] = {"path": "{{ input.path }}", "format": "csv"}
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         path = resolve_path("path", self.config.path)
@@ -101,7 +104,8 @@ class FileReadAction(NodeKind):
             except json.JSONDecodeError as exc:
                 raise NodeError(f"path: '{path}' is not valid JSON: {exc.msg} at line {exc.lineno}") from None
         elif fmt == "csv":
-            delimiter = "\t" if c.csv_delimiter == "\\t" else c.csv_delimiter
+            tsv = path.lower().endswith(".tsv") and c.csv_delimiter == ","
+            delimiter = "\t" if tsv else c.csv_delimiter
             rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
             if c.parse_numbers:
                 rows = [[_number(cell) for cell in row] for row in rows]
@@ -135,6 +139,7 @@ class FileWriteAction(NodeKind):
     description = "Writes text, JSON or CSV to a file atomically (temp file + rename); outputs path and size."
     icon = "file_write.svg"
     Config = FileWriteConfig
+    example: ClassVar[dict[str, Any]] = {"path": "~/FlowForge/out/summary-{{ now[:10] }}.json", "format": "json"}
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         path = resolve_path("path", self.config.path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -89,6 +89,19 @@ class TransformOperation(NodeKind):
     description = "Filters, reshapes, sorts, groups and aggregates a list of records."
     icon = "transform.svg"
     Config = TransformConfig
+    example: ClassVar[dict[str, Any]] = {
+        "source": "content",
+        "steps": [
+            {"op": "filter", "condition": "status == 'paid'"},
+            {
+                "op": "aggregate",
+                "group_by": "customer",
+                "aggregations": {"orders": {"fn": "count"}, "total": {"fn": "sum", "field": "amount"}},
+            },
+            {"op": "sort", "by": "total", "descending": True},
+            {"op": "limit", "count": 10},
+        ],
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         return apply_transform(self.config, inputs.get("in"))
@@ -268,6 +281,7 @@ class BranchOperation(NodeKind):
     description = "Sends its input to 'true' or 'false' by a condition; the other side is skipped."
     icon = "branch.svg"
     Config = BranchConfig
+    example: ClassVar[dict[str, Any]] = {"condition": "body.event == 'order.created'"}
     outputs = (Port("true"), Port("false"))
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
@@ -308,6 +322,10 @@ class SwitchOperation(NodeKind):
     description = "Sends its input to the port of the first case whose value matches, or to 'default'."
     icon = "switch.svg"
     Config = SwitchConfig
+    example: ClassVar[dict[str, Any]] = {
+        "value": "status",
+        "cases": [{"port": "paid", "equals": "paid"}, {"port": "refunded", "equals": "refunded"}],
+    }
     outputs = (Port("default"),)
 
     @classmethod
@@ -345,6 +363,7 @@ class MergeOperation(NodeKind):
     description = "Waits for every input that is not skipped and combines them into one value."
     icon = "merge.svg"
     Config = MergeConfig
+    example: ClassVar[dict[str, Any]] = {"input_count": 2, "mode": "object"}
     inputs = (Port("in1"), Port("in2"))
 
     @classmethod
@@ -390,6 +409,7 @@ class SetOperation(NodeKind):
     description = "Outputs a fixed JSON value built from templates, optionally merged into its input."
     icon = "set.svg"
     Config = SetConfig
+    example: ClassVar[dict[str, Any]] = {"value": {"status": "seen", "seen_at": "{{ now }}"}, "merge_with_input": True}
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         value, data = self.config.value, inputs.get("in")
@@ -410,6 +430,7 @@ class LogOperation(NodeKind):
     description = "Writes a message to the run's log and passes its input on unchanged."
     icon = "log.svg"
     Config = LogConfig
+    example: ClassVar[dict[str, Any]] = {"message": "{{ input | length }} orders summarized", "level": "info"}
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         ctx.logger.log(logging.getLevelNamesMapping()[self.config.level.upper()], "%s", self.config.message)
@@ -427,6 +448,7 @@ class StopErrorOperation(NodeKind):
     description = "Fails the run with a message (it can be routed to an error handler like any failure)."
     icon = "stop_error.svg"
     Config = StopErrorConfig
+    example: ClassVar[dict[str, Any]] = {"message": "No orders arrived today"}
     outputs = ()
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:

@@ -13,7 +13,7 @@ import fnmatch
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from watchdog.events import FileSystemEvent
@@ -34,6 +34,7 @@ class ManualTrigger(TriggerKind):
     description = "Starts the workflow when you click Run; its output is the optional input JSON."
     icon = "manual.svg"
     Config = ManualConfig
+    example: ClassVar[dict[str, Any]] = {"input": {"customer": "ada", "amount": 30}}
     outputs = (Port("out"),)
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
@@ -45,7 +46,9 @@ class ManualTrigger(TriggerKind):
 class ScheduleConfig(NodeConfig):
     schedule_type: Literal["cron", "interval"] = Field("cron", description="cron expression or fixed interval.")
     cron_expression: str | None = Field(
-        None, description="Five-field cron, e.g. '*/5 * * * *'. Day-of-month and day-of-week are ORed."
+        None,
+        description="Five fields (minute hour day month weekday) or six with seconds last, e.g. '*/5 * * * *'. "
+        "Day-of-month and day-of-week are ORed.",
     )
     interval_seconds: float | None = Field(None, gt=0, description="Seconds between fires (interval type).")
     timezone: TimeZone = Field("UTC", description="IANA time zone the cron expression is read in.")
@@ -70,6 +73,11 @@ class ScheduleTrigger(TriggerKind):
     description = "Starts the workflow on a cron schedule or at a fixed interval, in a chosen time zone."
     icon = "schedule.svg"
     Config = ScheduleConfig
+    example: ClassVar[dict[str, Any]] = {
+        "schedule_type": "cron",
+        "cron_expression": "30 2 * * *",
+        "timezone": "Europe/Berlin",
+    }
     outputs = (Port("out"),)
 
     def next_fire_times(self, count: int = 5, after: datetime | None = None) -> list[datetime]:
@@ -169,6 +177,12 @@ class FileWatchTrigger(TriggerKind):
     description = "Starts the workflow when a file matching the pattern is created, changed, moved or deleted."
     icon = "file_watch.svg"
     Config = FileWatchConfig
+    example: ClassVar[dict[str, Any]] = {
+        "watch_path": "~/FlowForge/inbox",
+        "file_pattern": "*.csv",
+        "watch_events": ["created", "moved"],
+        "quiet_time": 1.0,
+    }
     outputs = (Port("out"),)
 
     async def arm(self, ctx: TriggerContext) -> ArmedFileWatch:
@@ -395,4 +409,9 @@ class WebhookTrigger(TriggerKind):
     description = "Starts the workflow when an HTTP request reaches /webhooks/{webhook_id} on the local server."
     icon = "webhook.svg"
     Config = WebhookConfig
+    example: ClassVar[dict[str, Any]] = {
+        "webhook_id": "orders",
+        "secret": "{{ secrets.WEBHOOK_SECRET }}",
+        "timestamp_header": "X-Timestamp",
+    }
     outputs = (Port("out"),)
