@@ -338,8 +338,9 @@ class SubWorkflowAction(NodeKind):
         c = self.config
         if has_template(c.workflow_path):
             raise NodeError(f"workflow_path: '{c.workflow_path}' still holds a template after rendering")
-        path = os.path.abspath(os.path.expanduser(c.workflow_path))
-        if not os.path.isfile(path):
+        # A relative path is resolved by the engine against the parent workflow's folder.
+        path = os.path.expanduser(c.workflow_path)
+        if os.path.isabs(path) and not os.path.isfile(path):
             raise NodeError(f"workflow_path: workflow file '{path}' does not exist")
         child_input = c.input if c.input is not None else inputs.get("in")
         try:
