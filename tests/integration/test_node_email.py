@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import email
 import email.policy
-import ipaddress
 import socket
 import ssl
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
 from flowforge_desktop.nodes.base import NodeError
 from flowforge_desktop.nodes.builtin.actions import EmailAction
-from flowforge_desktop.nodes.builtin.testing import SimpleNodeContext, make
+from flowforge_desktop.nodes.builtin.testing import SimpleNodeContext, make, self_signed_certificate
 
 
 class Inbox:
@@ -47,33 +45,9 @@ def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    x509 = pytest.importorskip("cryptography.x509")
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_file, key_file
+    pytest.importorskip("cryptography")
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("tls"))
+    return Path(cert), Path(key)
 
 
 def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:

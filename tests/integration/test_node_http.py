@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from aiohttp import web
 
 from flowforge_desktop.nodes.base import NodeError
 from flowforge_desktop.nodes.builtin.actions import HttpAction, retry_after_seconds
-from flowforge_desktop.nodes.builtin.testing import SimpleNodeContext, make
+from flowforge_desktop.nodes.builtin.testing import SimpleNodeContext, make, self_signed_certificate
 
 Scenario = Callable[[str], Awaitable[None]]
 
@@ -183,3 +184,32 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_https_with_an_untrusted_certificate_fails_clearly_unless_verify_tls_is_off(tmp_path: Any) -> None:
+    pytest.importorskip("cryptography")
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_route("*", "/echo", echo)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        url = f"https://127.0.0.1:{port}/echo"
+        try:
+            with pytest.raises(NodeError) as err:
+                await call(url=url)
+            assert err.value.message.startswith(f"GET {url}: the server's TLS certificate is not trusted (")
+            assert err.value.message.endswith("); set verify_tls to false only if you trust this server")
+            assert not err.value.retryable
+            out = await call(url=url, verify_tls=False)
+            assert out["status"] == 200 and out["body"]["method"] == "GET"
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())

@@ -109,6 +109,11 @@ class HttpAction(NodeKind):
             raise NodeError(f"url: cannot call '{url}': {exc}") from None
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
+            if "CERTIFICATE_VERIFY_FAILED" in reason:
+                raise NodeError(
+                    f"{c.method} {url}: the server's TLS certificate is not trusted ({reason}); "
+                    "set verify_tls to false only if you trust this server"
+                ) from None
             raise NodeError(f"{c.method} {url} failed: {reason}", retryable=True) from None
         output = {"status": response.status_code, "headers": dict(response.headers.items()), "body": _body(response)}
         if c.fail_on_status and not response.is_success:
