@@ -47,7 +47,7 @@ def build_action_document(registry: Any, action_type: str, config: dict[str, Any
     return doc
 
 
-async def run_single_action(agent: Agent, action_type: str, config: dict[str, Any], input_data: Any, timeout: float):  # noqa: ANN201
+async def run_single_action(agent: Agent, action_type: str, config: dict[str, Any], input_data: Any, timeout: float):
     doc = build_action_document(agent.registry, action_type, config, input_data)
     handle = agent.engine.start(doc.snapshot(), trigger="api", payload=input_data)
     try:

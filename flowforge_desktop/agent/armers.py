@@ -186,8 +186,13 @@ class _ArmedFileWatch:
         else:
             await asyncio.sleep(min(quiet, 0.05))
         self._pending.pop(path, None)
-        payload = {"path": path, "name": os.path.basename(path), "event": kind, "size": max(size, 0),
-                   "node_id": self.ctx.node_id}  # fmt: skip
+        payload = {
+            "path": path,
+            "name": os.path.basename(path),
+            "event": kind,
+            "size": max(size, 0),
+            "node_id": self.ctx.node_id,
+        }
         try:
             await self.ctx.fire(payload)
         except Exception as exc:

@@ -169,7 +169,12 @@ class FallbackEngine:
                 result.states[node_id] = NodeState.SUCCEEDED
                 self._emit(
                     NodeFinished(
-                        execution_id, node_id, NodeState.SUCCEEDED, time.time(), output=output, duration=time.time() - t0
+                        execution_id,
+                        node_id,
+                        NodeState.SUCCEEDED,
+                        time.time(),
+                        output=output,
+                        duration=time.time() - t0,
                     )
                 )
             else:
@@ -178,7 +183,13 @@ class FallbackEngine:
             result.status = RunStatus.CANCELLED
         self._emit(
             RunFinished(
-                execution_id, snapshot.id, result.status, time.time(), time.time() - start, result.error, result.failed_node
+                execution_id,
+                snapshot.id,
+                result.status,
+                time.time(),
+                time.time() - start,
+                result.error,
+                result.failed_node,
             )
         )
         return result

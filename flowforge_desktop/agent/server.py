@@ -104,8 +104,15 @@ class _Unprocessable(Exception):
 
 
 class LocalServer:
-    def __init__(self, agent: Agent | None, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
-                 rate_limit: int = 120, rate_limit_window: float = 60.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        agent: Agent | None,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        api_key: str | None = None,
+        rate_limit: int = 120,
+        rate_limit_window: float = 60.0,
+    ) -> None:
         self.agent = agent
         self.host = host
         self.port = port
@@ -153,7 +160,7 @@ class LocalServer:
                 ) from None
             raise ServerStartError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
         if self.port == 0:
-            sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - the only way to learn port 0
+            sockets = getattr(site._server, "sockets", None) or []
             if sockets:
                 self.port = sockets[0].getsockname()[1]
         log.info("local API listening on http://%s:%s", self.host, self.port)
@@ -271,9 +278,7 @@ class LocalServer:
             except SignatureError as exc:
                 log.warning("webhook '%s': refused request from %s: %s", webhook_id, request.remote, exc)
                 return _error(401, f"invalid signature: {exc}")
-        payload = request_payload(
-            webhook_id, request.method, request.path, request.query, request.headers, bytes(body)
-        )
+        payload = request_payload(webhook_id, request.method, request.path, request.query, request.headers, bytes(body))
         from flowforge_desktop.agent.supervisor import QueueFullError, TriggersPaused
 
         try:
@@ -409,12 +414,18 @@ def _result_response(result: Any, response_node: str | None) -> web.Response:
     status = str(result.status)
     if status != "succeeded":
         return _json(
-            {"execution_id": result.execution_id, "status": status, "error": result.error,
-             "failed_node": result.failed_node},
+            {
+                "execution_id": result.execution_id,
+                "status": status,
+                "error": result.error,
+                "failed_node": result.failed_node,
+            },
             status=500,
-        )  # fmt: skip
+        )
     if response_node:
         if response_node not in result.outputs:
-            return _error(500, f"node '{response_node}' produced no output in this run", execution_id=result.execution_id)
+            return _error(
+                500, f"node '{response_node}' produced no output in this run", execution_id=result.execution_id
+            )
         return _json(result.outputs[response_node], headers={"X-Execution-Id": result.execution_id})
     return _json(result.outputs, headers={"X-Execution-Id": result.execution_id})

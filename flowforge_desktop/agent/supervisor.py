@@ -234,7 +234,11 @@ class Supervisor:
 
     # ========================================================================= workflows ===
     def find(self, workflow_id_or_path: str) -> WorkflowEntry:
-        key = str(Path(workflow_id_or_path).expanduser().resolve()) if os.sep in workflow_id_or_path or workflow_id_or_path.endswith(".json") else None  # noqa: E501
+        key = (
+            str(Path(workflow_id_or_path).expanduser().resolve())
+            if os.sep in workflow_id_or_path or workflow_id_or_path.endswith(".json")
+            else None
+        )
         if key and key in self.entries:
             return self.entries[key]
         for entry in self.entries.values():
@@ -499,8 +503,12 @@ class Supervisor:
             "overflowed": self.overflowed,
             "started": self.started_runs,
             "running_list": [
-                {"execution_id": eid, "workflow_id": run.workflow_id, "workflow_name": run.workflow_name,
-                 "trigger": run.trigger}  # fmt: skip
+                {
+                    "execution_id": eid,
+                    "workflow_id": run.workflow_id,
+                    "workflow_name": run.workflow_name,
+                    "trigger": run.trigger,
+                }
                 for eid, (_h, run) in self._running.items()
             ],
         }
@@ -527,8 +535,12 @@ class Supervisor:
             self.started_runs += 1
             self._running[handle.execution_id] = (handle, run)
             run.started.set_result(handle)
-            info = {"execution_id": handle.execution_id, "workflow_id": run.workflow_id,
-                    "workflow_name": run.workflow_name, "trigger": run.trigger}  # fmt: skip
+            info = {
+                "execution_id": handle.execution_id,
+                "workflow_id": run.workflow_id,
+                "workflow_name": run.workflow_name,
+                "trigger": run.trigger,
+            }
             self._notify("run_started", info)
             status, error = "failed", None
             try:
@@ -601,12 +613,14 @@ class Supervisor:
             if entry.missed_schedules == "run_once":
                 log.info("%s/%s missed its schedule since %s; running once to catch up", entry.name, spec.id, missed)
                 with contextlib.suppress(QueueFullError):
-                    self.enqueue(entry, "schedule", {"node_id": spec.id, "missed": True,
-                                                     "scheduled_at": missed.isoformat()})  # fmt: skip
+                    self.enqueue(
+                        entry, "schedule", {"node_id": spec.id, "missed": True, "scheduled_at": missed.isoformat()}
+                    )
                 self.last_fires[f"{snap.id}/{spec.id}"] = time.time()
             else:
-                log.info("%s/%s missed its schedule since %s; skipped (missed_schedules=skip)", entry.name, spec.id,
-                         missed)  # fmt: skip
+                log.info(
+                    "%s/%s missed its schedule since %s; skipped (missed_schedules=skip)", entry.name, spec.id, missed
+                )
 
     def _load_state(self) -> None:
         try:
