@@ -163,13 +163,14 @@ class Supervisor:
         self._queue_ready = asyncio.Event()
         await asyncio.to_thread(self._load_state)
         for entry in list(self.entries.values()):
-            if entry.active:
-                try:
-                    await self._load_entry(entry)
-                except WorkflowRefused as exc:
-                    entry.error = str(exc)
+            try:
+                await self._load_entry(entry)
+            except WorkflowRefused as exc:
+                entry.error = str(exc)
+                if entry.active:
                     log.error("active workflow not armed: %s", exc)
-                    continue
+                continue
+            if entry.active:
                 self._catch_up_missed(entry)
                 await self._arm_entry(entry)
         self._workers = [
