@@ -84,8 +84,10 @@ def run(args: argparse.Namespace) -> int:
 async def _manage(config: Any, args: argparse.Namespace) -> int:
     client = await _running_agent(config)
     if client is not None:
-        async with client:
+        try:
             return await _manage_remote(client, args)
+        finally:
+            await client.aclose()
     return await _manage_offline(config, args)
 
 
@@ -152,12 +154,12 @@ async def _manage_offline(config: Any, args: argparse.Namespace) -> int:
     sup = Supervisor(engine=None, server=None, config=config)
     await asyncio.to_thread(sup._load_state)
     status = 0
+    for entry in sup.entries.values():
+        try:
+            await sup._load_entry(entry)
+        except WorkflowRefused as exc:
+            entry.error = str(exc)
     if args.action == "list":
-        for entry in sup.entries.values():
-            try:
-                await sup._load_entry(entry)
-            except WorkflowRefused as exc:
-                entry.error = str(exc)
         _print_list(sup.describe_workflows(), args.json)
         return 0
     for target in args.targets:
@@ -167,11 +169,6 @@ async def _manage_offline(config: Any, args: argparse.Namespace) -> int:
             else:
                 entry = sup.find(target)
                 entry.active = False
-                if entry.snapshot is None:
-                    try:
-                        await sup._load_entry(entry)
-                    except WorkflowRefused:
-                        pass
         except WorkflowRefused as exc:
             print(str(exc), file=sys.stderr)
             status = 2
