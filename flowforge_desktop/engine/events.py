@@ -41,6 +41,11 @@ class RunStarted:
     node_count: int
     at: float
     parent_execution_id: str | None = None
+    #: the trigger node that started the run and its payload (None: every trigger / a manual click)
+    trigger_node: str | None = None
+    payload: Any = None
+    #: the frozen WorkflowSnapshot the run executes; the store serialises it off the loop thread
+    definition: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,8 @@ class NodeFinished:
     cpu_time: float = 0.0
     #: output ports the node's output went out on (empty for failed/skipped nodes)
     ports: tuple[str, ...] = ()
+    #: True when the output was taken from an earlier execution instead of running the node
+    reused: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,582 @@
+"""Execution history in SQLite: executions, node runs and log lines, written off the event loop.
+
+Why it is built this way:
+- WAL mode with ``synchronous=NORMAL``: a commit is a write() to the WAL, not an fsync, and it
+  survives the process being killed (only a power cut can lose the last commits). fsyncs happen at
+  checkpoints. So a 10,000-node run costs a handful of fsyncs, not 10,000.
+- One writer thread drains a queue and commits whatever has accumulated in one transaction: under
+  load batches grow (few commits), when idle each event is committed within milliseconds (so a
+  SIGKILL loses at most what had not yet been handed to SQLite).
+- Each execution row carries its owner process (pid and start time). At start, executions still
+  "running" whose owner is gone are marked *interrupted*: the designer and the headless agent can
+  share one database without one declaring the other's runs dead.
+- Lists are keyset-paginated on (created_at, id): page 1,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowforge_desktop.engine.events import (
+    Event,
+    LogLine,
+    NodeFinished,
+    NodePaused,
+    NodeStarted,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+)
+from flowforge_desktop.store.paths import history_path
+
+log = logging.getLogger("flowforge.store")
+
+DEFAULT_MAX_VALUE_BYTES = 1_000_000
+TRUNCATED_KEY = "__truncated__"
+
+_MIGRATIONS: list[str] = [
+    # version 1
+    """
+    CREATE TABLE executions (
+        id TEXT PRIMARY KEY,
+        workflow_id TEXT NOT NULL,
+        workflow_name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        trigger TEXT NOT NULL DEFAULT 'manual',
+        trigger_node TEXT,
+        payload TEXT,
+        created_at REAL NOT NULL,
+        started_at REAL,
+        finished_at REAL,
+        definition TEXT,
+        error TEXT,
+        failed_node TEXT,
+        parent_execution_id TEXT,
+        node_count INTEGER NOT NULL DEFAULT 0,
+        owner TEXT
+    );
+    CREATE INDEX idx_executions_workflow_id ON executions(workflow_id);
+    CREATE INDEX idx_executions_status ON executions(status);
+    CREATE INDEX idx_executions_created_at ON executions(created_at, id);
+    CREATE INDEX idx_executions_workflow_created ON executions(workflow_id, created_at, id);
+    CREATE TABLE node_runs (
+        execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+        node_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        input TEXT,
+        output TEXT,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        output_size INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        queued_at REAL,
+        started_at REAL,
+        finished_at REAL,
+        duration REAL NOT NULL DEFAULT 0,
+        cpu_time REAL NOT NULL DEFAULT 0,
+        ports TEXT NOT NULL DEFAULT '[]',
+        reused INTEGER NOT NULL DEFAULT 0,
+        seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (execution_id, node_id)
+    );
+    CREATE TABLE logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        execution_id TEXT REFERENCES executions(id) ON DELETE CASCADE,
+        workflow_id TEXT,
+        node_id TEXT,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX idx_logs_execution ON logs(execution_id, id);
+    CREATE INDEX idx_logs_at ON logs(at);
+    """,
+]
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+
+
+def _owner_tag(pid: int | None = None) -> str:
+    import psutil
+
+    proc = psutil.Process(pid or os.getpid())
+    return f"{proc.pid}:{proc.create_time():.2f}"
+
+
+def _owner_alive(tag: str | None) -> bool:
+    import psutil
+
+    if not tag or ":" not in tag:
+        return False
+    pid_text, _, created = tag.partition(":")
+    try:
+        proc = psutil.Process(int(pid_text))
+        return f"{proc.create_time():.2f}" == created and proc.status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, ValueError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the next page starts: the last row's (created_at, id)."""
+
+    created_at: float
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[dict[str, Any]]
+    next: Cursor | None
+
+
+class StoreError(Exception):
+    """The history database cannot be used; the message names the file and what to do."""
+
+
+class _Flush:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+class HistoryStore:
+    """The execution history. Thread-safe: events may be recorded from any thread."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
+        keep_days: float | None = None,
+        keep_runs: int | None = None,
+        recover: bool = True,
+    ) -> None:
+        self.path = Path(path) if path is not None else history_path()
+        self.max_value_bytes = max_value_bytes
+        self.keep_days = keep_days
+        self.keep_runs = keep_runs
+        self.commits = 0
+        self.rows_written = 0
+        self._seq = 0
+        self._owner = _owner_tag()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._closed = False
+        self._read_lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._read = self._connect()
+            self._migrate(self._read)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path}: cannot open the history database ({exc}); move the file away to start a new history"
+            ) from None
+        self.interrupted: list[str] = self.recover_interrupted() if recover else []
+        if keep_days is not None or keep_runs is not None:
+            self.prune(keep_days=keep_days, keep_runs=keep_runs)
+
+    # ============================================================== connections ===
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: the history was written by a newer FlowForge Desktop "
+                f"(schema {version}, this version knows {SCHEMA_VERSION}); update the app"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={number + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    # ================================================================ recording ===
+    def attach(self, engine: Any) -> Callable[[], None]:
+        """Subscribe to an engine's events; returns the unsubscribe function."""
+        unsubscribe: Callable[[], None] = engine.subscribe(self.record)
+        return unsubscribe
+
+    def record(self, event: Event) -> None:
+        """Queue an event for the writer thread (cheap; never blocks the loop)."""
+        if self._closed:
+            return
+        if self._writer is None:
+            self._start_writer()
+        self._queue.put(event)
+
+    def _start_writer(self) -> None:
+        self._writer = threading.Thread(target=self._write_loop, name="flowforge-history", daemon=True)
+        self._writer.start()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every event recorded so far is committed."""
+        if self._writer is None:
+            return True
+        marker = _Flush()
+        self._queue.put(marker)
+        return marker.done.wait(timeout)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self.flush()
+        self._closed = True
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join(10)
+        with self._read_lock:
+            self._read.close()
+
+    def _write_loop(self) -> None:
+        conn = self._connect()
+        try:
+            while True:
+                item = self._queue.get()
+                batch = [item]
+                while len(batch) < 5000:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                events = [e for e in batch if e is not None and not isinstance(e, _Flush)]
+                if events:
+                    try:
+                        self._write_batch(conn, events)
+                    except Exception:
+                        log.exception("could not write %d history events", len(events))
+                for e in batch:
+                    if isinstance(e, _Flush):
+                        e.done.set()
+                if None in batch:
+                    return
+        finally:
+            conn.close()
+
+    def _write_batch(self, conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+        conn.execute("BEGIN")
+        try:
+            for event in events:
+                self._write_event(conn, event)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.commits += 1
+        self.rows_written += len(events)
+
+    def _json(self, value: Any) -> tuple[str, bool, int]:
+        """(json text, truncated?, full size). Values past the cap keep a preview and a marker."""
+        text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+        size = len(text)
+        if size <= self.max_value_bytes:
+            return text, False, size
+        marker = {TRUNCATED_KEY: True, "original_size": size, "preview": text[: self.max_value_bytes]}
+        return json.dumps(marker, ensure_ascii=False), True, size
+
+    def _write_event(self, conn: sqlite3.Connection, event: Event) -> None:
+        self._seq += 1
+        if isinstance(event, NodeFinished):
+            inp = self._json(event.input)[0] if event.input is not None else None
+            out, truncated, size = self._json(event.output)
+            conn.execute(
+                "INSERT OR REPLACE INTO node_runs (execution_id, node_id, state, input, output, truncated, "
+                "output_size, error, attempts, queued_at, started_at, finished_at, duration, cpu_time, ports, "
+                "reused, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    event.execution_id,
+                    event.node_id,
+                    str(event.state),
+                    inp,
+                    out,
+                    int(truncated),
+                    size,
+                    json.dumps(event.error, default=str) if event.error else None,
+                    event.attempts,
+                    event.queued_at,
+                    event.started_at,
+                    event.at,
+                    event.duration,
+                    event.cpu_time,
+                    json.dumps(list(event.ports)),
+                    int(event.reused),
+                    self._seq,
+                ),
+            )
+        elif isinstance(event, NodeStarted | NodePaused):
+            state = "running" if isinstance(event, NodeStarted) else "paused"
+            attempt = event.attempt if isinstance(event, NodeStarted) else 0
+            conn.execute(
+                "INSERT INTO node_runs (execution_id, node_id, state, input, attempts, started_at, seq) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT(execution_id, node_id) DO UPDATE SET state=excluded.state, "
+                "attempts=max(node_runs.attempts, excluded.attempts)",
+                (
+                    event.execution_id,
+                    event.node_id,
+                    state,
+                    self._json(event.input)[0],
+                    attempt,
+                    event.at,
+                    self._seq,
+                ),
+            )
+        elif isinstance(event, LogLine):
+            conn.execute(
+                "INSERT INTO logs (execution_id, workflow_id, node_id, level, message, at) VALUES (?,?,?,?,?,?)",
+                (event.execution_id, event.workflow_id, event.node_id, event.level, event.message, event.at),
+            )
+        elif isinstance(event, RunStarted):
+            definition = None
+            if event.definition is not None:
+                from flowforge_desktop.model.codec import dumps
+
+                definition = dumps(event.definition)
+            conn.execute(
+                "INSERT OR REPLACE INTO executions (id, workflow_id, workflow_name, status, trigger, trigger_node, "
+                "payload, created_at, started_at, definition, parent_execution_id, node_count, owner) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    event.execution_id,
+                    event.workflow_id,
+                    event.workflow_name,
+                    RunStatus.RUNNING.value,
+                    event.trigger,
+                    event.trigger_node,
+                    self._json(event.payload)[0],
+                    event.at,
+                    event.at,
+                    definition,
+                    event.parent_execution_id,
+                    event.node_count,
+                    self._owner,
+                ),
+            )
+        elif isinstance(event, RunFinished):
+            conn.execute(
+                "UPDATE executions SET status=?, finished_at=?, error=?, failed_node=? WHERE id=?",
+                (str(event.status), event.at, event.error, event.failed_node, event.execution_id),
+            )
+
+    # ================================================================ recovery ===
+    def recover_interrupted(self) -> list[str]:
+        """Mark runs whose process died (SIGKILL, power cut) as interrupted; return their ids."""
+        with self._read_lock:
+            rows = self._read.execute(
+                "SELECT id, owner, started_at FROM executions WHERE status IN (?, ?)", _ACTIVE
+            ).fetchall()
+        dead = [r["id"] for r in rows if r["owner"] != self._owner and not _owner_alive(r["owner"])]
+        if dead:
+            self.mark_interrupted(dead, "the app stopped while this run was in progress")
+        return dead
+
+    def mark_interrupted(self, execution_ids: Iterable[str], reason: str = "interrupted at shutdown") -> None:
+        ids = list(execution_ids)
+        with self._read_lock:
+            conn = self._read
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for eid in ids:
+                    last = conn.execute(
+                        "SELECT max(finished_at) FROM node_runs WHERE execution_id=?", (eid,)
+                    ).fetchone()[0]
+                    conn.execute(
+                        "UPDATE executions SET status=?, error=coalesce(error, ?), "
+                        "finished_at=coalesce(finished_at, ?, started_at) WHERE id=?",
+                        (RunStatus.INTERRUPTED.value, reason, last, eid),
+                    )
+                    conn.execute(
+                        "UPDATE node_runs SET state='cancelled' WHERE execution_id=? "
+                        "AND state IN ('running', 'queued', 'paused')",
+                        (eid,),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    # ================================================================== reading ===
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._read_lock:
+            return self._read.execute(sql, params).fetchall()
+
+    def list_executions(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: str | Sequence[str] | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        after: Cursor | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Newest first; pass ``page.next`` as ``after`` for the following page."""
+        where, params = self._filters(workflow_id, status, since, until)
+        if after is not None:
+            where.append("(created_at < ? OR (created_at = ? AND id < ?))")
+            params += [after.created_at, after.created_at, after.id]
+        sql = (
+            "SELECT id, workflow_id, workflow_name, status, trigger, trigger_node, created_at, started_at, "
+            "finished_at, error, failed_node, parent_execution_id, node_count FROM executions"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY created_at DESC, id DESC LIMIT ?"
+        )
+        rows = [dict(r) for r in self._query(sql, [*params, limit + 1])]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = Cursor(rows[-1]["created_at"], rows[-1]["id"]) if more and rows else None
+        return Page(rows, nxt)
+
+    def count_executions(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: str | Sequence[str] | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> int:
+        where, params = self._filters(workflow_id, status, since, until)
+        sql = "SELECT count(*) FROM executions" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self._query(sql, params)[0][0])
+
+    @staticmethod
+    def _filters(
+        workflow_id: str | None, status: str | Sequence[str] | None, since: float | None, until: float | None
+    ) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if workflow_id is not None:
+            where.append("workflow_id = ?")
+            params.append(workflow_id)
+        if status:
+            statuses = [status] if isinstance(status, str) else list(status)
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            params += statuses
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("created_at < ?")
+            params.append(until)
+        return where, params
+
+    def get_execution(self, execution_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM executions WHERE id = ?", (execution_id,))
+        if not rows:
+            return None
+        row = dict(rows[0])
+        row["payload"] = json.loads(row["payload"]) if row["payload"] else None
+        row["definition"] = json.loads(row["definition"]) if row["definition"] else None
+        return row
+
+    def node_runs(self, execution_id: str) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM node_runs WHERE execution_id = ? ORDER BY seq", (execution_id,))
+        out = []
+        for r in rows:
+            row = dict(r)
+            for key in ("input", "output", "error", "ports"):
+                row[key] = json.loads(row[key]) if row[key] else None
+            row["truncated"] = bool(row["truncated"])
+            row["reused"] = bool(row["reused"])
+            out.append(row)
+        return out
+
+    def logs(
+        self,
+        *,
+        execution_id: str | None = None,
+        node_id: str | None = None,
+        levels: Sequence[str] | None = None,
+        text: str | None = None,
+        after_id: int = 0,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        where, params = ["id > ?"], [after_id]
+        if execution_id:
+            where.append("execution_id = ?")
+            params.append(execution_id)
+        if node_id:
+            where.append("node_id = ?")
+            params.append(node_id)
+        if levels:
+            where.append(f"level IN ({','.join('?' * len(levels))})")
+            params += list(levels)
+        if text:
+            where.append("message LIKE ?")
+            params.append(f"%{text}%")
+        sql = f"SELECT * FROM logs WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
+        return [dict(r) for r in self._query(sql, [*params, limit])]
+
+    # ============================================================== maintenance ===
+    def delete_executions(self, execution_ids: Iterable[str]) -> int:
+        ids = list(execution_ids)
+        with self._read_lock:
+            cur = self._read.executemany("DELETE FROM executions WHERE id = ?", [(i,) for i in ids])
+            return cur.rowcount
+
+    def prune(self, *, keep_days: float | None = None, keep_runs: int | None = None) -> int:
+        """Delete finished executions older than ``keep_days`` or beyond the newest ``keep_runs``."""
+        deleted = 0
+        finished = tuple(s.value for s in RunStatus if s.value not in _ACTIVE)
+        marks = ",".join("?" * len(finished))
+        with self._read_lock:
+            if keep_days is not None:
+                cutoff = time.time() - keep_days * 86400
+                cur = self._read.execute(
+                    f"DELETE FROM executions WHERE created_at < ? AND status IN ({marks})", (cutoff, *finished)
+                )
+                deleted += cur.rowcount
+            if keep_runs is not None:
+                cur = self._read.execute(
+                    f"DELETE FROM executions WHERE status IN ({marks}) AND id NOT IN "
+                    "(SELECT id FROM executions ORDER BY created_at DESC, id DESC LIMIT ?)",
+                    (*finished, keep_runs),
+                )
+                deleted += cur.rowcount
+        return deleted
+
+    def size_bytes(self) -> int:
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+    def reusable_outputs(self, execution_id: str) -> dict[str, Any]:
+        """Node id -> Reused for every node that produced output in a past execution.
+
+        "Run from this node" and "retry from the failed node" feed these to ``Engine.start(reuse=...)``.
+        """
+        from flowforge_desktop.engine.run import Reused
+
+        reused: dict[str, Any] = {}
+        for row in self.node_runs(execution_id):
+            if row["state"] in ("succeeded", "pinned") and not row["truncated"]:
+                reused[row["node_id"]] = Reused(row["output"], tuple(row["ports"] or ()))
+        return reused
