@@ -18,13 +18,12 @@ import stat
 from pathlib import Path
 from typing import Any, Literal
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "flowforge-desktop"
-KEYRING_SERVICE = "flowforge-desktop"
+KEYRING_SERVICE = "flowforge-desktop-agent"  # not the secrets service: a secret may be named api_key
 KEYRING_USER = "api_key"
 ENV_PREFIX = "FLOWFORGE_"
 
@@ -36,7 +35,9 @@ class ConfigError(Exception):
 
 
 def config_dir() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME))
+    from flowforge_desktop.store.paths import config_dir as store_config_dir
+
+    return store_config_dir()
 
 
 def config_path() -> Path:
@@ -44,7 +45,9 @@ def config_path() -> Path:
 
 
 def log_dir() -> Path:
-    return Path(platformdirs.user_log_dir(APP_NAME))
+    from flowforge_desktop.store.paths import log_dir as store_log_dir
+
+    return store_log_dir()
 
 
 class AgentConfig(BaseModel):

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flowforge_desktop.agent.config import AgentConfig, config_path, ensure_api_key, load_config
-from flowforge_desktop.agent.engine_runner import make_engine, make_store
+from flowforge_desktop.agent.engine_runner import make_engine, make_secrets, make_store
 from flowforge_desktop.agent.health import LoopLagMonitor, health_snapshot
 from flowforge_desktop.agent.server import LocalServer
 from flowforge_desktop.agent.supervisor import Supervisor
 from flowforge_desktop.nodes.registry import NodeRegistry, default_registry
 
 log = logging.getLogger(__name__)
-
-
-def env_secrets(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Secrets for headless use: FLOWFORGE_SECRET_<NAME>=value becomes secrets.NAME."""
-    env = os.environ if environ is None else environ
-    prefix = "FLOWFORGE_SECRET_"
-    return {k[len(prefix) :]: v for k, v in env.items() if k.startswith(prefix)}
 
 
 class Agent:
@@ -39,7 +31,7 @@ class Agent:
     ) -> None:
         self.config = config or load_config()
         self.registry = registry or default_registry()
-        self.secrets = dict(env_secrets() if secrets is None else secrets)
+        self.secrets = make_secrets(secrets)
         self.engine = engine if engine is not None else make_engine(self.registry, self.secrets)
         self.store = store if store is not None else make_store()
         self._detach = self.store.attach(self.engine)
@@ -78,7 +70,15 @@ class Agent:
         if self.server is not None:
             await self.server.stop()
         await self.lag.stop()
+        aclose = getattr(self.engine, "aclose", None)
+        if callable(aclose):
+            await aclose()
         return interrupted
+
+    def close_store(self) -> None:
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
 
     def health(self) -> dict[str, Any]:
         return health_snapshot(

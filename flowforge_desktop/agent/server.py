@@ -366,8 +366,12 @@ class LocalServer:
     async def _list_executions(self, request: web.Request) -> web.Response:
         agent = self._require_agent()
         query = ExecutionQuery.model_validate(dict(request.query))
+        from flowforge_desktop.agent.engine_runner import flush, list_rows
+
+        await asyncio.to_thread(flush, agent.store, 2.0)  # read what this agent has already recorded
         rows = await asyncio.to_thread(
-            agent.store.list_executions,
+            list_rows,
+            agent.store,
             workflow_id=query.workflow_id,
             status=query.status,
             before=query.before,
@@ -378,6 +382,9 @@ class LocalServer:
     async def _get_execution(self, request: web.Request) -> web.Response:
         agent = self._require_agent()
         execution_id = request.match_info["execution_id"]
+        from flowforge_desktop.agent.engine_runner import flush
+
+        await asyncio.to_thread(flush, agent.store, 2.0)
         row = await asyncio.to_thread(agent.store.get_execution, execution_id)
         if not row:
             return _error(404, f"no execution with id '{execution_id}'")
@@ -428,4 +435,5 @@ def _result_response(result: Any, response_node: str | None) -> web.Response:
                 500, f"node '{response_node}' produced no output in this run", execution_id=result.execution_id
             )
         return _json(result.outputs[response_node], headers={"X-Execution-Id": result.execution_id})
-    return _json(result.outputs, headers={"X-Execution-Id": result.execution_id})
+    output = result.output() if callable(getattr(result, "output", None)) else result.outputs
+    return _json(output, headers={"X-Execution-Id": result.execution_id})

@@ -30,10 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from flowforge_desktop.agent.armers import fallback_armer, has_own_arm, next_fire_times
-from flowforge_desktop.agent.config import APP_NAME, AgentConfig
+from flowforge_desktop.agent.config import AgentConfig
+from flowforge_desktop.agent.engine_runner import flush, start_run
 from flowforge_desktop.agent.webhooks import WebhookEndpoint
 from flowforge_desktop.model.codec import load_path
 from flowforge_desktop.model.errors import WorkflowLoadError
@@ -58,7 +57,9 @@ class WorkflowRefused(Exception):
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("FLOWFORGE_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+    from flowforge_desktop.store.paths import data_dir as store_data_dir
+
+    return store_data_dir()
 
 
 @dataclass(eq=False)
@@ -71,6 +72,7 @@ class QueuedRun:
     snapshot: Any
     enqueued_at: float
     started: asyncio.Future[Any]
+    trigger_node: str | None = None
 
 
 @dataclass(eq=False)
@@ -208,6 +210,7 @@ class Supervisor:
                 if w.done() and not w.cancelled():
                     w.exception()
         if interrupted and self.store is not None:
+            await asyncio.to_thread(flush, self.store)  # the cancelled runs' own events land first
             await asyncio.to_thread(self.store.mark_interrupted, interrupted)
             log.warning("recorded %d execution(s) as interrupted: %s", len(interrupted), ", ".join(interrupted))
         for w in self._workers:
@@ -429,7 +432,7 @@ class Supervisor:
                 self.last_fires[f"{slot.workflow_id}/{slot.node_id}"] = time.time()
                 self._mark_dirty()
             try:
-                return self.enqueue(entry, slot.kind, _with_node(payload, slot.node_id))
+                return self.enqueue(entry, slot.kind, _with_node(payload, slot.node_id), trigger_node=slot.node_id)
             except QueueFullError:
                 if raise_full:
                     raise
@@ -443,7 +446,7 @@ class Supervisor:
         self._notify("changed", {"paused": paused})
 
     # ========================================================================= queue ===
-    def enqueue(self, entry: WorkflowEntry, trigger: str, payload: Any) -> QueuedRun:
+    def enqueue(self, entry: WorkflowEntry, trigger: str, payload: Any, trigger_node: str | None = None) -> QueuedRun:
         run = QueuedRun(
             workflow_id=entry.workflow_id or "",
             workflow_name=entry.name,
@@ -453,6 +456,7 @@ class Supervisor:
             snapshot=entry.snapshot,
             enqueued_at=time.time(),
             started=asyncio.get_running_loop().create_future(),
+            trigger_node=trigger_node,
         )
         if self._stopping:
             self._record_overflow(run, "the agent is shutting down")
@@ -527,7 +531,9 @@ class Supervisor:
             if run.started.done():  # the caller gave up
                 continue
             try:
-                handle = self.engine.start(run.snapshot, trigger=run.trigger, payload=run.payload)
+                handle = start_run(
+                    self.engine, run.snapshot, trigger=run.trigger, payload=run.payload, trigger_node=run.trigger_node
+                )
             except Exception as exc:
                 log.exception("engine refused the run of '%s'", run.workflow_name)
                 run.started.set_exception(exc)
@@ -614,9 +620,8 @@ class Supervisor:
             if entry.missed_schedules == "run_once":
                 log.info("%s/%s missed its schedule since %s; running once to catch up", entry.name, spec.id, missed)
                 with contextlib.suppress(QueueFullError):
-                    self.enqueue(
-                        entry, "schedule", {"node_id": spec.id, "missed": True, "scheduled_at": missed.isoformat()}
-                    )
+                    payload = {"node_id": spec.id, "missed": True, "scheduled_at": missed.isoformat()}
+                    self.enqueue(entry, "schedule", payload, trigger_node=spec.id)
                 self.last_fires[f"{snap.id}/{spec.id}"] = time.time()
             else:
                 log.info(

@@ -290,8 +290,6 @@ async def _serve(config: Any) -> int:
     await stop.wait()
     log.info("stopping: waiting up to %.1f s for running executions", config.shutdown_grace)
     interrupted = await agent.stop()
-    close = getattr(agent.store, "close", None)
-    if callable(close):
-        close()
+    agent.close_store()
     log.info("agent stopped (%d execution(s) interrupted)", len(interrupted))
     return 0

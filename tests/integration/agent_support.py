@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from flowforge_desktop.agent.config import AgentConfig
+from flowforge_desktop.agent.engine_runner import list_rows
 from flowforge_desktop.agent.runtime import Agent
 from flowforge_desktop.nodes import builtin
 from flowforge_desktop.nodes.base import NodeCategory, NodeConfig, NodeKind
@@ -98,6 +99,12 @@ async def running_agent(tmp_path: Path, grace: float = 0.5, **config: Any) -> As
         yield agent
     finally:
         await agent.stop(grace=grace)
+
+
+def rows_of(agent: Agent, **filters: Any) -> list[dict[str, Any]]:
+    """Recorded executions, newest first, once the store's writer has caught up."""
+    agent.store.flush()
+    return list_rows(agent.store, **filters)
 
 
 async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:

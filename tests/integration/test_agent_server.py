@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from agent_support import node, running_agent, wait_for, write_workflow
+from agent_support import node, rows_of, running_agent, wait_for, write_workflow
 
 from flowforge_desktop.agent.server import LocalServer, ServerStartError
 from flowforge_desktop.agent.webhooks import sign
@@ -32,7 +32,7 @@ def hook_workflow(tmp_path: Path, **hook: Any) -> Path:
 
 async def executions(agent: Any) -> list[dict[str, Any]]:
     await asyncio.sleep(0.05)
-    return agent.store.list_executions()
+    return rows_of(agent)
 
 
 def test_webhook_good_bad_and_missing_signature(tmp_path: Path) -> None:

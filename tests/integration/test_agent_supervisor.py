@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agent_support import agent_config, make_registry, node, running_agent, wait_for, write_workflow
+from agent_support import agent_config, make_registry, node, rows_of, running_agent, wait_for, write_workflow
 
 from flowforge_desktop.agent.runtime import Agent
 from flowforge_desktop.agent.supervisor import QueueFullError, WorkflowRefused
@@ -20,7 +20,7 @@ def run(coro: Any) -> Any:
 
 
 def finished(agent: Any, workflow_id: str | None = None, status: str = "succeeded") -> list[dict[str, Any]]:
-    return agent.store.list_executions(workflow_id=workflow_id, status=status)
+    return rows_of(agent, workflow_id=workflow_id, status=status)
 
 
 def test_interval_schedule_fires_and_runs_are_recorded(tmp_path: Path) -> None:
@@ -290,7 +290,7 @@ def test_missed_schedules_after_downtime_follow_the_setting(tmp_path: Path, poli
     async def scenario() -> None:
         async with running_agent(tmp_path) as agent:
             await asyncio.sleep(0.4)
-            rows = agent.store.list_executions(workflow_id="wf-daily")
+            rows = rows_of(agent, workflow_id="wf-daily")
             if policy == "skip":
                 assert rows == []
             else:
