@@ -1,13 +1,13 @@
 """Webhook endpoints: what the local server needs to know about one armed webhook trigger, and its checks.
 
-Signature: ``X-Signature: sha256=<hex>`` where hex is HMAC-SHA256 of the raw body with the trigger's
-secret (the seed's format). When the trigger names a timestamp header, the signed message is
-``<timestamp>.<raw body>`` so that the timestamp cannot be changed without the secret, the timestamp
-must be within ``replay_window`` seconds of now, and a signature already seen inside the window is
-refused as a replay. Comparisons are constant-time (``hmac.compare_digest``).
+Signature (the seed's format): ``X-Signature: sha256=<hex>``, the HMAC-SHA256 of the raw body keyed
+with the trigger's secret, compared in constant time. When the trigger names a timestamp header,
+the request's UNIX time (seconds or milliseconds) must be within ``replay_window`` seconds of now,
+and a signature already accepted inside the window is refused as a replay (the timestamp is not
+part of the signed bytes, so an identical signed body is accepted once per window).
 
-This is the agent's own verification; ``nodes/builtin/webhook_auth.py`` (node library) had not landed
-when it was written. Both follow the seed, so a sender signs the same way for either.
+The checks follow ``nodes/builtin/webhook_auth.py`` (node library) exactly and use it when it is
+installed; until it lands on main, the same checks are done here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+try:  # the node library's checks, when present: one implementation for the server and the node tests
+    from flowforge_desktop.nodes.builtin import webhook_auth as _auth  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the build
+    _auth = None
+
 SIGNATURE_HEADER = "X-Signature"
 _SECRET_REF = re.compile(r"^\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 
@@ -29,10 +34,39 @@ class SignatureError(Exception):
     """Why a request's signature was refused; the message is sent back with the 401."""
 
 
-def sign(secret: str, body: bytes, timestamp: str | None = None) -> str:
+def sign(secret: str, body: bytes) -> str:
     """The header value a sender puts in X-Signature."""
-    message = body if timestamp is None else timestamp.encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _signature_ok(secret: str, body: bytes, given: str) -> bool:
+    if _auth is not None:
+        return bool(_auth.verify_signature(secret, body, given))
+    expected = sign(secret, body)[len("sha256=") :]
+    value = given.strip()[len("sha256=") :].strip().lower()
+    return hmac.compare_digest(expected.encode(), value.encode("ascii", "replace"))
+
+
+def check_timestamp(header_value: str | None, window: float, now: float | None = None) -> str | None:
+    """None when the UNIX timestamp (s or ms) is within ``window`` s of now; otherwise why it is refused."""
+    if _auth is not None:
+        return _auth.check_timestamp(header_value, window, now)  # type: ignore[no-any-return]
+    if header_value is None or not header_value.strip():
+        return "the timestamp header is missing"
+    try:
+        stamp = float(header_value.strip())
+    except ValueError:
+        return f"the timestamp '{header_value.strip()[:40]}' is not a UNIX time in seconds"
+    if stamp != stamp or stamp in (float("inf"), float("-inf")):
+        return f"the timestamp '{header_value.strip()[:40]}' is not a UNIX time in seconds"
+    if stamp > 1e11:
+        stamp /= 1000.0
+    now = time.time() if now is None else now
+    age = now - stamp
+    if abs(age) > window:
+        direction = "old" if age > 0 else "far in the future"
+        return f"the request is {abs(age):.0f} s {direction}; the replay window is {window:g} s"
+    return None
 
 
 def resolve_secret(value: str, secrets: Mapping[str, str]) -> str | None:
@@ -71,26 +105,22 @@ def verify_request(
 ) -> None:
     """Raise SignatureError unless the request is signed with ``secret`` (and fresh, when timestamped)."""
     given = headers.get(SIGNATURE_HEADER)
-    if not given:
+    if not given or not given.strip():
         raise SignatureError(f"missing {SIGNATURE_HEADER} header (expected 'sha256=<hex HMAC of the body>')")
-    if not given.startswith("sha256="):
+    if not given.strip().lower().startswith("sha256="):
         raise SignatureError(f"{SIGNATURE_HEADER} must look like 'sha256=<hex>'")
     now = time.time() if now is None else now
-    timestamp: str | None = None
     if timestamp_header:
-        timestamp = headers.get(timestamp_header)
-        if not timestamp:
-            raise SignatureError(f"missing {timestamp_header} header (UNIX seconds)")
-        try:
-            sent = float(timestamp)
-        except ValueError:
-            raise SignatureError(f"{timestamp_header} is not a UNIX timestamp") from None
-        if abs(now - sent) > replay_window:
-            raise SignatureError(f"{timestamp_header} is outside the {replay_window:g} s replay window")
-    expected = sign(secret, body, timestamp)
-    if not hmac.compare_digest(expected.encode(), given.encode()):
+        problem = check_timestamp(headers.get(timestamp_header), replay_window, now)
+        if problem:
+            raise SignatureError(f"{timestamp_header}: {problem}")
+    if not _signature_ok(secret, body, given):
         raise SignatureError("signature does not match the body")
-    if timestamp_header and guard is not None and not guard.check_and_remember(given, replay_window, now):
+    if (
+        timestamp_header
+        and guard is not None
+        and not guard.check_and_remember(given.strip().lower(), replay_window, now)
+    ):
         raise SignatureError("this signed request was already received (replay)")
 
 

@@ -91,34 +91,42 @@ def test_webhook_replay_window_and_replayed_request(tmp_path: Path) -> None:
         async with running_agent(tmp_path) as agent:
             await agent.supervisor.add(hook_workflow(tmp_path, timestamp_header="X-Timestamp", replay_window=60))
             body = b'{"n": 1}'
+            signature = {"X-Signature": sign("from-secrets", body)}
             async with httpx.AsyncClient(base_url=agent.server.url) as client:
-                old = str(int(time.time()) - 600)
-                stale = await client.post(
-                    "/webhooks/orders",
-                    content=body,
-                    headers={"X-Timestamp": old, "X-Signature": sign("from-secrets", body, old)},
-                )
+                old = str(time.time() - 600)
+                stale = await client.post("/webhooks/orders", content=body, headers={"X-Timestamp": old, **signature})
                 assert stale.status_code == 401
-                assert stale.json()["error"] == "invalid signature: X-Timestamp is outside the 60 s replay window"
-                no_ts = await client.post(
-                    "/webhooks/orders", content=body, headers={"X-Signature": sign("from-secrets", body)}
+                assert stale.json()["error"] == (
+                    "invalid signature: X-Timestamp: the request is 600 s old; the replay window is 60 s"
                 )
-                assert no_ts.json()["error"] == "invalid signature: missing X-Timestamp header (UNIX seconds)"
+                future_ms = str(int((time.time() + 3600) * 1000))  # milliseconds are understood too
+                future = await client.post(
+                    "/webhooks/orders", content=body, headers={"X-Timestamp": future_ms, **signature}
+                )
+                assert future.json()["error"] == (
+                    "invalid signature: X-Timestamp: the request is 3600 s far in the future; the replay window is 60 s"
+                )
+                no_ts = await client.post("/webhooks/orders", content=body, headers=signature)
+                assert no_ts.json()["error"] == "invalid signature: X-Timestamp: the timestamp header is missing"
                 now = str(int(time.time()))
-                # signed without the timestamp: a changed timestamp must not pass
-                unbound = await client.post(
-                    "/webhooks/orders",
-                    content=body,
-                    headers={"X-Timestamp": now, "X-Signature": sign("from-secrets", body)},
+                wrong = await client.post(
+                    "/webhooks/orders", content=body, headers={"X-Timestamp": now, "X-Signature": sign("x", body)}
                 )
-                assert unbound.status_code == 401
-                headers = {"X-Timestamp": now, "X-Signature": sign("from-secrets", body, now)}
-                first = await client.post("/webhooks/orders", content=body, headers=headers)
+                assert wrong.json()["error"] == "invalid signature: signature does not match the body"
+                first = await client.post("/webhooks/orders", content=body, headers={"X-Timestamp": now, **signature})
                 assert first.status_code == 202
-                again = await client.post("/webhooks/orders", content=body, headers=headers)
+                later = str(int(time.time()) + 1)  # a fresh timestamp does not make a replayed body new
+                again = await client.post("/webhooks/orders", content=body, headers={"X-Timestamp": later, **signature})
                 assert again.status_code == 401
                 assert again.json()["error"] == "invalid signature: this signed request was already received (replay)"
-            assert len(await executions(agent)) == 1
+                other = b'{"n": 2}'
+                second = await client.post(
+                    "/webhooks/orders",
+                    content=other,
+                    headers={"X-Timestamp": later, "X-Signature": sign("from-secrets", other)},
+                )
+                assert second.status_code == 202
+            assert len(await executions(agent)) == 2
 
     run(scenario())
 
