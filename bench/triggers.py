@@ -138,7 +138,7 @@ async def bench_schedule(agent: Agent, starts: Starts, kind: str, config: dict[s
     await agent.supervisor.set_active(str(entry.path), False)
     late = []
     for e in starts.events[base : base + n]:
-        scheduled = (e.payload or {}).get("scheduled_at") if hasattr(e, "payload") else None
+        scheduled = (e.payload or {}).get("scheduled_for") if hasattr(e, "payload") else None
         if scheduled:
             late.append((e.at - datetime.fromisoformat(scheduled).timestamp()) * 1000)
     return late

@@ -77,10 +77,10 @@ class _ArmedSchedule:
             await asyncio.sleep(max(0.0, self._next.timestamp() - time.time()))
             scheduled = self._next
             after = scheduled
+            tz = ZoneInfo(self.config.timezone)
             payload = {
-                "scheduled_at": scheduled.isoformat(),
-                "fired_at": datetime.now(UTC).isoformat(),
-                "node_id": self.ctx.node_id,
+                "scheduled_for": scheduled.astimezone(tz).isoformat(),
+                "fired_at": datetime.now(UTC).astimezone(tz).isoformat(),
             }
             try:
                 await self.ctx.fire(payload)
@@ -116,6 +116,18 @@ def _shared_observer() -> Any:
         return _observer
 
 
+def check_watch_path(watch_path: str) -> str:
+    """The absolute folder to watch, or an error that names it (same words as the node library's)."""
+    path = os.path.abspath(os.path.expanduser(watch_path))
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"watch_path '{path}' does not exist: create the folder or choose another one")
+    if not os.path.isdir(path):
+        raise NotADirectoryError(f"watch_path '{path}' is a file, not a folder: watch the folder that holds it")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise PermissionError(f"watch_path '{path}' cannot be read by this user: check its permissions")
+    return path
+
+
 class _ArmedFileWatch:
     def __init__(self, config: Any, ctx: TriggerContext) -> None:
         from watchdog.events import FileSystemEventHandler
@@ -124,11 +136,7 @@ class _ArmedFileWatch:
         self.ctx = ctx
         self.loop = asyncio.get_running_loop()
         self._pending: dict[str, asyncio.Task[None]] = {}
-        path = Path(os.path.expanduser(config.watch_path))
-        if not path.is_dir():
-            raise FileNotFoundError(f"watch_path '{config.watch_path}' is not an existing folder")
-        if not os.access(path, os.R_OK | os.X_OK):
-            raise PermissionError(f"watch_path '{config.watch_path}' cannot be read")
+        path = Path(check_watch_path(config.watch_path))
         outer = self
 
         class Handler(FileSystemEventHandler):

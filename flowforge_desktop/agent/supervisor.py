@@ -620,7 +620,7 @@ class Supervisor:
             if entry.missed_schedules == "run_once":
                 log.info("%s/%s missed its schedule since %s; running once to catch up", entry.name, spec.id, missed)
                 with contextlib.suppress(QueueFullError):
-                    payload = {"node_id": spec.id, "missed": True, "scheduled_at": missed.isoformat()}
+                    payload = {"node_id": spec.id, "missed": True, "scheduled_for": missed.isoformat()}
                     self.enqueue(entry, "schedule", payload, trigger_node=spec.id)
                 self.last_fires[f"{snap.id}/{spec.id}"] = time.time()
             else:

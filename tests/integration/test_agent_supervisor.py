@@ -44,7 +44,7 @@ def test_interval_schedule_fires_and_runs_are_recorded(tmp_path: Path) -> None:
             # the payload reached the run: the echo node saw the schedule's fire record
             nodes = agent.store.node_runs(rows[-1]["id"])
             echo = next(n for n in nodes if n["node_id"] == "echo")
-            assert echo["output"]["input"]["node_id"] == "tick" and "scheduled_at" in echo["output"]["input"]
+            assert echo["output"]["input"]["node_id"] == "tick" and "scheduled_for" in echo["output"]["input"]
 
     run(scenario())
 
@@ -166,12 +166,12 @@ def test_failing_trigger_is_rearmed_with_backoff_and_others_keep_firing(tmp_path
             entry = await agent.supervisor.add(wf)
             watch, tick = entry.slots
             assert watch.state == "error"
-            assert watch.error == f"watch_path '{later}' is not an existing folder"
+            assert watch.error == f"watch_path '{later}' does not exist: create the folder or choose another one"
             assert tick.state == "armed"
             await wait_for(lambda: watch.failures >= 2, what="a second arming attempt")
             health = agent.health()
             assert health["status"] == "degraded"
-            assert f"trigger Wf Mixed/watch: watch_path '{later}' is not an existing folder" in health["problems"]
+            assert f"trigger Wf Mixed/watch: {watch.error}" in health["problems"]
             await wait_for(lambda: len(finished(agent, "wf-mixed")) >= 2, what="the schedule to keep firing")
             later.mkdir()
             await wait_for(lambda: watch.state == "armed", timeout=10, what="the watch to re-arm")
