@@ -105,6 +105,7 @@ _MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+_RECORDED = frozenset({RunStarted, RunFinished, NodeStarted, NodePaused, NodeFinished, LogLine})
 
 
 def _owner_tag(pid: int | None = None) -> str:
@@ -225,7 +226,7 @@ class HistoryStore:
 
     def record(self, event: Event) -> None:
         """Queue an event for the writer thread (cheap; never blocks the loop)."""
-        if self._closed:
+        if self._closed or type(event) not in _RECORDED:
             return
         if self._writer is None:
             self._start_writer()
@@ -280,9 +281,13 @@ class HistoryStore:
             conn.close()
 
     def _write_batch(self, conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+        # A node that started and finished within one batch needs only its finished row.
+        finished = {(e.execution_id, e.node_id) for e in events if isinstance(e, NodeFinished)}
         conn.execute("BEGIN")
         try:
             for event in events:
+                if isinstance(event, NodeStarted) and (event.execution_id, event.node_id) in finished:
+                    continue
                 self._write_event(conn, event)
             conn.execute("COMMIT")
         except BaseException:
