@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import logging
-import logging.handlers
 import signal
 import sys
 from typing import Any
@@ -231,32 +230,11 @@ def _print_list(workflows: list[dict[str, Any]], as_json: bool) -> None:
 # --- running headless -------------------------------------------------------------------------------
 
 
-def setup_logging(level: str) -> str:
-    """stdout + a rotating file in the user log dir. Returns the log file path."""
-    from flowforge_desktop.agent.config import log_dir
-
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    root = logging.getLogger()
-    root.setLevel(level)
-    for h in list(root.handlers):
-        root.removeHandler(h)
-    out = logging.StreamHandler(sys.stdout)
-    out.setFormatter(fmt)
-    root.addHandler(out)
-    path = log_dir() / "agent.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        file = logging.handlers.RotatingFileHandler(path, maxBytes=5 * 1024 * 1024, backupCount=3, encoding="utf-8")
-        file.setFormatter(fmt)
-        root.addHandler(file)
-    except OSError as exc:
-        logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, exc)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    return str(path)
-
-
 def run_headless(config: Any) -> int:
-    log_file = setup_logging(config.log_level)
+    from flowforge_desktop.logsetup import setup_logging
+
+    log_file = setup_logging(config.log_level, stdout=True)  # the app's one rotating log file, plus stdout
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     log = logging.getLogger("flowforge_desktop.agent")
     log.info("FlowForge agent starting (headless); log file %s", log_file)
     return asyncio.run(_serve(config))

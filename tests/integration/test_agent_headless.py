@@ -15,6 +15,7 @@ import httpx
 from agent_support import node, write_workflow
 
 from flowforge_desktop.agent.config import log_dir
+from flowforge_desktop.logsetup import LOG_FILE_NAME
 
 HERE = Path(__file__).resolve().parent
 # The agent process with two test kinds registered (a slow one keeps a run in flight).
@@ -124,7 +125,7 @@ def test_headless_agent_serves_and_stops_on_sigterm_recording_the_run_in_flight(
     assert "stopping: waiting up to 0.3 s for running executions" in text
     assert f"recorded 1 execution(s) as interrupted: {execution_id}" in text
     assert "agent stopped (1 execution(s) interrupted)" in text
-    log_text = (log_dir() / "agent.log").read_text()
+    log_text = (log_dir() / LOG_FILE_NAME).read_text()
     assert f"recorded 1 execution(s) as interrupted: {execution_id}" in log_text
     try:
         from flowforge_desktop.store.history import HistoryStore  # type: ignore[import-not-found]
