@@ -423,7 +423,10 @@ class SetOperation(NodeKind):
     description = "Outputs a fixed JSON value built from templates, optionally merged into its input."
     icon = "set.svg"
     Config = SetConfig
-    example: ClassVar[dict[str, Any]] = {"value": {"status": "seen", "seen_at": "{{ now }}"}, "merge_with_input": True}
+    example: ClassVar[dict[str, Any]] = {
+        "value": {"status": "seen", "seen_at": "{{ now.isoformat() }}"},
+        "merge_with_input": True,
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         value, data = self.config.value, inputs.get("in")
