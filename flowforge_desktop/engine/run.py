@@ -66,6 +66,8 @@ class SpecPlan:
     normal_ports: tuple[str, ...]
     #: the validated Config when the config holds no template (else validated per run, after rendering)
     config: Any = None
+    policy: Any = None
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +556,9 @@ class Run:
     # ===================================================================== execution ===
     def _gather_inputs(self, node_id: str) -> tuple[dict[str, Any], Any, tuple[tuple[str, str], ...]]:
         arrived = self._arrived.get(node_id, [])
+        if len(arrived) == 1:  # the common case, kept cheap
+            conn, value = arrived[0]
+            return {conn.to_port: value}, value, ((conn.source, conn.target),)
         by_port: dict[str, list[Any]] = {}
         for conn, value in arrived:
             by_port.setdefault(conn.to_port, []).append(value)
@@ -666,8 +671,15 @@ class Run:
         except NodeError as exc:
             self._node_failed(node_id, exc, 1, started, time.perf_counter() - t0, meter.cpu)
             return
-        policy = self._retry_policy(node_id, raw)
-        key = key_for(raw, spec.rate_limit_key)
+        plan = self.engine.plan_for(spec)
+        if plan.config is not None:  # no templates: policy and key are the same every run
+            if plan.policy is None:
+                plan.policy = self._retry_policy(node_id, raw)
+                plan.key = key_for(raw, spec.rate_limit_key)
+            policy, key = plan.policy, plan.key
+        else:
+            policy = self._retry_policy(node_id, raw)
+            key = key_for(raw, spec.rate_limit_key)
         resilience = self.engine.resilience
         breaker = resilience.breaker(key, settings.circuit_breaker) if key else None
         limit = settings.rate_limits.get(key) if key else None

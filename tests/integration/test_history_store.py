@@ -78,7 +78,7 @@ def test_writes_are_batched_a_big_run_is_few_commits(tmp_path: Path) -> None:
     )
     result = _run(store, doc)
     assert len(store.node_runs(result.execution_id)) == n + 1
-    assert store.rows_written >= 3 * n  # queued, started, finished... every event is kept
+    assert store.rows_written >= 2 * n  # started and finished for every node reach the writer
     assert store.commits < n  # ...but not one transaction each
     store.close()
 
