@@ -123,3 +123,63 @@ def test_stop_with_error_fails_the_run_with_its_message(tmp_path: Path, capsys: 
     out = capsys.readouterr().out
     assert "node 'empty' failed: No orders arrived today" in out
     assert main(["run", str(path), "--no-history", "--input", "[1]"]) == 0
+
+
+def test_http_5xx_is_retried_by_the_engine_and_4xx_is_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    calls = {"flaky": 0, "missing": 0}
+
+    async def flaky(request: web.Request) -> web.Response:
+        calls["flaky"] += 1
+        if calls["flaky"] < 3:
+            return web.Response(status=503, headers={"Retry-After": "0"})
+        return web.json_response({"ok": True})
+
+    async def missing(request: web.Request) -> web.Response:
+        calls["missing"] += 1
+        return web.Response(status=404)
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_get("/flaky", flaky)
+    app.router.add_get("/missing", missing)
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        for name in ("flaky", "missing"):
+            (tmp_path / f"{name}.json").write_text(
+                workflow(
+                    name,
+                    [
+                        ("start", "trigger", "manual", {}),
+                        (
+                            "call",
+                            "action",
+                            "http",
+                            {"url": f"http://127.0.0.1:{port}/{name}", "retry_count": 3, "retry_delay": 0.01},
+                        ),
+                    ],
+                    [("start", "call", "out", "in")],
+                )
+            )
+        assert main(["run", str(tmp_path / "flaky.json"), "--no-history", "--output"]) == 0
+        out = capsys.readouterr().out
+        assert '"ok": true' in out
+        assert main(["run", str(tmp_path / "missing.json"), "--no-history"]) == 1
+        out = capsys.readouterr().out
+        assert f"GET http://127.0.0.1:{port}/missing answered 404 Not Found" in out
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+    assert calls == {"flaky": 3, "missing": 1}
