@@ -441,6 +441,9 @@ class WebhookTrigger(TriggerKind):
     description = "Starts the workflow when an HTTP request reaches /webhooks/{webhook_id} on the local server."
     icon = "webhook.svg"
     Config = WebhookConfig
+    #: Nothing is rendered for a run: its output is the request, and the secret is resolved by the
+    #: local server when it arms the webhook. A test run therefore needs no webhook secret.
+    template_fields: ClassVar[tuple[str, ...] | None] = ()
     example: ClassVar[dict[str, Any]] = {
         "webhook_id": "orders",
         "secret": "{{ secrets.WEBHOOK_SECRET }}",
