@@ -155,7 +155,8 @@ def test_health_check_sends_nothing_when_the_service_is_healthy(
 def test_webhook_forward_posts_orders_on_and_skips_other_events(
     examples_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FLOWFORGE_SECRET_WEBHOOK_SECRET", "s3cret")  # the trigger's config refers to it
+    # No FLOWFORGE_SECRET_WEBHOOK_SECRET: a run does not render the webhook's config, the server does.
+    monkeypatch.delenv("FLOWFORGE_SECRET_WEBHOOK_SECRET", raising=False)
     with StandIn() as service:
         path = example(
             examples_dir, "webhook_forward.json", tmp_path, forward={"url": f"http://127.0.0.1:{service.port}/orders"}
