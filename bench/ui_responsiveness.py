@@ -23,7 +23,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import REGISTRY, build_doc, shape_edges  # noqa: E402  (bench/engine.py: no-op kinds and DAGs)
+from engine import REGISTRY, build_doc, shape_edges
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -39,9 +39,13 @@ def main() -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from flowforge_desktop.tuning import tune_gc
+
+    tune_gc()  # as the app does at start
+    from flowforge_desktop.ui.main_window import MainWindow
+
     from flowforge_desktop.engine import Engine
     from flowforge_desktop.store.history import HistoryStore
-    from flowforge_desktop.ui.main_window import MainWindow
     from flowforge_desktop.ui.rundebug.controller import RunDebug
 
     app = QApplication.instance() or QApplication([])

@@ -39,7 +39,7 @@ from flowforge_desktop.engine.events import (
     RunStatus,
 )
 from flowforge_desktop.engine.resilience import CircuitOpenError, backoff_delay, key_for
-from flowforge_desktop.engine.templates import TemplateRenderError, render_config
+from flowforge_desktop.engine.templates import SecretNames, TemplateRenderError, render_config
 from flowforge_desktop.model.changes import Connection
 from flowforge_desktop.model.errors import format_pydantic_errors
 from flowforge_desktop.model.schema import RetryPolicy
@@ -257,7 +257,7 @@ class Run:
         self._base_data = {
             "nodes": self._nodes_view,
             "trigger": self._trigger_data,
-            "secrets": engine.secrets,
+            "secrets": SecretNames(engine.secrets),
             "execution": {"id": self.execution_id, "parent_id": options.parent_execution_id},
             "workflow": {"id": snapshot.id, "name": snapshot.name},
         }
