@@ -182,3 +182,11 @@ def test_csv_watcher_reads_the_new_file_and_summarizes_paid_orders(
     code, output, out = run(path, capsys, payload)
     assert code == 0, out
     assert output == [{"customer": "ada", "orders": 2, "total": 42.5}, {"customer": "bob", "orders": 1, "total": 7}]
+    json_file = inbox_dir / "orders.json"
+    json_file.write_text(
+        '[{"id": 5, "customer": "cy", "status": "paid", "amount": 3}, {"id": 6, "customer": "cy", "status": "open"}]'
+    )
+    payload = {"path": str(json_file), "name": "orders.json", "event": "created", "size": json_file.stat().st_size}
+    code, output, out = run(path, capsys, payload)
+    assert code == 0, out
+    assert output == [{"customer": "cy", "orders": 1, "total": 3}]

@@ -236,3 +236,15 @@ def test_deleting_the_watched_folder_is_reported_on_the_trigger(
     expected = f"watch_path '{folder}' was deleted or moved: recreate it and re-activate the workflow"
     assert armed_seen[0].error == expected
     assert expected in caplog.text
+
+
+def test_several_patterns_separated_by_semicolons_each_match(tmp_path: Path) -> None:
+    async def scenario(armed: ArmedFileWatch, rec: FireRecorder) -> None:
+        (tmp_path / "a.csv").write_text("id\n1\n")
+        (tmp_path / "b.json").write_text("[]")
+        (tmp_path / "c.txt").write_text("no")
+        await rec.wait_for(2)
+        await quiet_period()
+
+    rec = watching(tmp_path, scenario, file_pattern="*.csv; *.json")
+    assert sorted(p["name"] for p in rec.payloads) == ["a.csv", "b.json"]

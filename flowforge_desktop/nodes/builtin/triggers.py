@@ -181,7 +181,9 @@ WatchEvent = Literal["created", "modified", "deleted", "moved"]
 
 class FileWatchConfig(NodeConfig):
     watch_path: str = Field(..., min_length=1, description="Folder to watch.")
-    file_pattern: str = Field("*", description="Glob the file name must match, e.g. '*.csv'.")
+    file_pattern: str = Field(
+        "*", description="Glob the file name must match, e.g. '*.csv'; several separated by ';': '*.csv;*.json'."
+    )
     recursive: bool = Field(False, description="Watch sub-folders too.")
     watch_events: list[WatchEvent] = Field(["created"], min_length=1, description="Events that start a run.")
     quiet_time: float = Field(
@@ -293,7 +295,7 @@ class ArmedFileWatch:
             return False
         if not self.config.recursive and os.path.dirname(path) != self.path:
             return False
-        return fnmatch.fnmatch(name, self.config.file_pattern)
+        return any(fnmatch.fnmatch(name, p.strip()) for p in self.config.file_pattern.split(";") if p.strip())
 
     def _on_event(self, kind: str, src: str, dest: str | None) -> None:
         if self._closed:
