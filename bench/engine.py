@@ -212,6 +212,10 @@ def main() -> None:
     print(
         f"  ideal {ideal:.3f} s | measured median {med:.3f} s | best {min(runs):.3f} s | efficiency {ideal / med:.1%}"
     )
+    print(
+        f"  floor: 10 bare asyncio tasks x 20 sleeps take {floor:.3f} s ({ideal / floor:.1%} of ideal: epoll wakes"
+        f" up to 1 ms late per sleep); the engine reaches {floor / med:.1%} of that floor"
+    )
 
 
 if __name__ == "__main__":
