@@ -231,7 +231,7 @@ class AgentTray(QObject):
         if not entries:
             workflows.addAction("No workflows yet: activate one in the designer").setEnabled(False)
         for entry in entries:
-            label = entry.name or str(entry.path)
+            label = ("● " if entry.active else "○ ") + (entry.name or str(entry.path))
             if any(s.state == "error" for s in entry.slots) or entry.error:
                 label += "  ⚠"
             sub = workflows.addMenu(label)
