@@ -299,3 +299,34 @@ def test_missed_schedules_after_downtime_follow_the_setting(tmp_path: Path, poli
                 assert echo["output"]["input"]["missed"] is True
 
     run(scenario())
+
+
+def test_adding_an_active_workflow_again_rearms_what_the_file_now_says(tmp_path: Path) -> None:
+    path = tmp_path / "hook.json"
+    write_workflow(path, "wf-h", [node("in", "webhook", {"webhook_id": "before"})])
+
+    async def scenario() -> None:
+        async with running_agent(tmp_path, poll_interval=3600) as agent:  # no polling: only add() may re-arm
+            await agent.supervisor.add(path)
+            write_workflow(path, "wf-h", [node("in", "webhook", {"webhook_id": "after"})])
+            await agent.supervisor.add(path)
+            assert set(agent.server.webhooks) == {"after"}
+
+    run(scenario())
+
+
+def test_an_agent_given_the_designers_engine_and_store_does_not_record_twice(tmp_path: Path) -> None:
+    from flowforge_desktop.agent.engine_runner import make_engine, make_store
+
+    async def scenario() -> None:
+        engine, store = make_engine(make_registry()), make_store(tmp_path / "h.sqlite3")
+        store.attach(engine)
+        agent = Agent(agent_config(), engine=engine, store=store, registry=make_registry(), state_dir=tmp_path / "s")
+        assert len(engine._subscribers) == 1
+        await agent.start()
+        await agent.stop(grace=0)
+        agent.close_store()
+        assert store.list_executions().rows == []  # still open: it belongs to the designer
+        store.close()
+
+    run(scenario())
