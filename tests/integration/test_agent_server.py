@@ -397,3 +397,20 @@ def test_execute_the_http_action_against_a_real_local_server(tmp_path: Path) -> 
             await runner.cleanup()
 
     run(scenario())
+
+
+def test_detailed_health_needs_the_key_when_the_api_is_exposed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_agent(tmp_path, api_host="0.0.0.0") as agent:
+            url = f"http://127.0.0.1:{agent.server.port}"
+            async with httpx.AsyncClient(base_url=url) as client:
+                assert (await client.get("/health")).json() == {"status": "ok"}
+                r = await client.get("/health/detailed")
+                assert r.status_code == 401
+                assert r.json()["error"] == (
+                    "/health/detailed needs 'Authorization: Bearer <api key>' when the API is not on loopback"
+                )
+                ok = await client.get("/health/detailed", headers=auth(agent))
+                assert ok.status_code == 200 and ok.json()["status"] == "ok"
+
+    run(scenario())
