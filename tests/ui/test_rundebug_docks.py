@@ -86,6 +86,15 @@ def test_data_dock_shows_input_and_output_and_copies_a_template_path(qtbot: Any)
     out.search.setText("id")
     out.find_next()
     assert out.found.text() == "1/1"
+    pins: list[tuple[str, object]] = []
+    dock.pinRequested.connect(lambda node, value: pins.append((node, value)))
+    dock.pin_editor.setPlainText('{"status": 200')
+    assert dock.pin_typed() is False
+    assert dock.pin_status.text() == "not pinned: line 1, column 15: Expecting ',' delimiter"
+    dock.pin_editor.setPlainText('{"status": 200}')
+    assert dock.pin_typed() is True
+    dock.pin_button.click()
+    assert pins == [("fetch", {"status": 200}), ("fetch", rec.output)]
     dock.show_node("nothing", None)
     assert dock.title.text().startswith("nothing: no data yet.")
 

@@ -56,11 +56,25 @@ class DataDock(QDockWidget):
         edit_layout = QVBoxLayout(edit_page)
         edit_layout.addWidget(self.editor)
         edit_layout.addWidget(self.editor_status)
+        self.pin_editor = QPlainTextEdit(self)
+        self.pin_editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.pin_editor.setPlaceholderText('Type the output to pin, as JSON: {"status": 200, "body": {...}}')
+        self.pin_status = QLabel("", self)
+        self.pin_status.setWordWrap(True)
+        pin_typed = QPushButton("Pin this JSON", self)
+        pin_typed.clicked.connect(self.pin_typed)
+        pin_page = QWidget(self)
+        pin_layout = QVBoxLayout(pin_page)
+        pin_layout.addWidget(self.pin_editor)
+        pin_layout.addWidget(self.pin_status)
+        pin_layout.addWidget(pin_typed)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.input_view, "Input")
         self.tabs.addTab(self.output_view, "Output")
         self._edit_index = self.tabs.addTab(edit_page, "Edit input")
         self.tabs.setTabEnabled(self._edit_index, False)
+        self._pin_index = self.tabs.addTab(pin_page, "Pin JSON")
+        self.tabs.setTabEnabled(self._pin_index, False)
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.addWidget(self.title)
@@ -73,6 +87,7 @@ class DataDock(QDockWidget):
     # ----------------------------------------------------------------------- showing ---
     def show_node(self, node_id: str, record: NodeRecord | None, *, paused: bool = False) -> None:
         self.node_id = node_id
+        self.tabs.setTabEnabled(self._pin_index, True)
         if record is None:
             self.title.setText(f"{node_id}: no data yet. Run the workflow (F5) to see what it receives and returns.")
             self.input_view.set_value(None, "")
@@ -112,6 +127,18 @@ class DataDock(QDockWidget):
         self.editor_status.setStyleSheet("" if ok else "color: #d32f2f;")
         if ok:
             self.inputEdited.emit(value)
+
+    def pin_typed(self) -> bool:
+        """Pin the JSON typed in the Pin tab on the shown node; invalid JSON is said, nothing pinned."""
+        if not self.node_id:
+            return False
+        ok, value, message = parse_json(self.pin_editor.toPlainText())
+        if not ok:
+            self.pin_status.setText(f"not pinned: {message}")
+            return False
+        self.pin_status.setText(f"pinned on '{self.node_id}': runs use it instead of running the node")
+        self.pinRequested.emit(self.node_id, value)
+        return True
 
     def _pin(self) -> None:
         if self.node_id:

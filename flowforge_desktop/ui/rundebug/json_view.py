@@ -47,9 +47,9 @@ class _Node:
 
 def preview(value: Any) -> str:
     if isinstance(value, dict):
-        return f"{{{len(value)} keys}}"
+        return f"{{{len(value)} key{'' if len(value) == 1 else 's'}}}"
     if isinstance(value, list):
-        return f"[{len(value)} items]"
+        return f"[{len(value)} item{'' if len(value) == 1 else 's'}]"
     text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= 200 else text[:197] + "..."
 
@@ -154,6 +154,8 @@ class JsonView(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)
+        # deeper keys are indented further: widen the key column as branches open
+        self.tree.expanded.connect(lambda _index: self.tree.resizeColumnToContents(0))
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search keys and values")
         self.search.setClearButtonEnabled(True)
