@@ -6,6 +6,7 @@ For chain, wide and random-layered DAGs of no-op nodes: seconds per node of
   - a plain loop over a topological order (the floor: calling a function per node).
 Then the I/O case: 200 nodes that each sleep 10 ms, max_parallel_nodes 10 (ideal 0.2 s).
 
+The GC thresholds are the app's own (flowforge_desktop.tuning, applied by cli.main).
 Targets (issue 3): history off <= half of dask.threaded per node; history on <= dask.threaded;
 the I/O case at >= 95 % of ideal.
 Run: .venv/bin/python bench/engine.py [--sizes 1000 10000] [--repeat 3]
@@ -158,6 +159,9 @@ def time_plain(n: int, edges: list[tuple[int, int]]) -> float:
 
 
 def main() -> None:
+    from flowforge_desktop.tuning import tune_gc
+
+    tune_gc()  # as every entry point of the app does (cli.main)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)

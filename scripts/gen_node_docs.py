@@ -90,6 +90,26 @@ plain field name, else `key`) and each aggregation. `fn` is `count`, `sum`, `avg
 read numeric strings; `min` and `max` compare like `sort`.
 """
 
+TESTING = """\
+## Running a kind without the engine
+
+`flowforge_desktop.nodes.builtin.testing` has what the built-in kinds' own tests use, for plugin
+authors too: `SimpleNodeContext` (a real pooled `httpx.AsyncClient`, real threads, recorded log
+lines), `make(Kind, **config)` (a validated instance), `run_node(Kind, config, input)` and
+`FireRecorder` (a trigger context that records `fire` payloads and lets a test await them).
+
+```python
+import asyncio
+
+from flowforge_desktop.nodes.builtin.operations import TransformOperation
+from flowforge_desktop.nodes.builtin.testing import run_node
+
+rows = [{"customer": "ada", "amount": 30}, {"customer": "bob", "amount": 5}]
+config = {"steps": [{"op": "filter", "condition": "amount > `10`"}]}
+print(asyncio.run(run_node(TransformOperation, config, rows)))  # [{'customer': 'ada', 'amount': 30}]
+```
+"""
+
 NOTES: dict[str, str] = {
     "manual": "The output is the input given when the run was started (`run --input`), else `input`.",
     "schedule": """\
@@ -233,6 +253,7 @@ def render() -> str:
         for kind in (k for k in KINDS if k.category is category):
             section += [*_kind_section(kind), ""]
         parts.append("\n".join(section))
+    parts.append(TESTING)
     return "\n".join(parts).rstrip() + "\n"
 
 

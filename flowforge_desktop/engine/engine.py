@@ -62,6 +62,11 @@ class Engine:
         self.on_error_workflow: Callable[[Run, RunResult], None] | None = None
 
     # ==================================================================== events ===
+    @property
+    def listening(self) -> bool:
+        """Whether anyone subscribed: with no subscriber, events are not even built."""
+        return bool(self._subscribers)
+
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         self._subscribers.append(subscriber)
 

@@ -39,7 +39,7 @@ from flowforge_desktop.engine.events import (
     RunStatus,
 )
 from flowforge_desktop.engine.resilience import CircuitOpenError, backoff_delay, key_for
-from flowforge_desktop.engine.templates import TemplateRenderError, render_config
+from flowforge_desktop.engine.templates import SecretNames, TemplateRenderError, render_config
 from flowforge_desktop.model.changes import Connection
 from flowforge_desktop.model.errors import format_pydantic_errors
 from flowforge_desktop.model.schema import RetryPolicy
@@ -257,7 +257,7 @@ class Run:
         self._base_data = {
             "nodes": self._nodes_view,
             "trigger": self._trigger_data,
-            "secrets": engine.secrets,
+            "secrets": SecretNames(engine.secrets),
             "execution": {"id": self.execution_id, "parent_id": options.parent_execution_id},
             "workflow": {"id": snapshot.id, "name": snapshot.name},
         }
@@ -371,7 +371,8 @@ class Run:
                 self.states[node_id] = NodeState.QUEUED
                 now = time.time()
                 self._queued_at[node_id] = now
-                self.emit(NodeQueued(self.execution_id, node_id, now))
+                if self.engine.listening:
+                    self.emit(NodeQueued(self.execution_id, node_id, now))
                 self._ready.append(node_id)
                 continue
             state, output, ports, reused = outcome
@@ -521,6 +522,8 @@ class Run:
             self._nodes_view[node_id] = {"output": output, "state": str(state)}
         if error is not None:
             self.errors[node_id] = error
+        if not self.engine.listening:
+            return
         self.emit(
             NodeFinished(
                 self.execution_id,
@@ -622,13 +625,14 @@ class Run:
     def template_data(self, input_value: Any) -> dict[str, Any]:
         return {**self._base_data, "input": input_value, "now": datetime.now(self._tz)}
 
-    def _prepare(self, node_id: str, input_value: Any) -> tuple[NodeKind, dict[str, Any], dict[str, Any] | None]:
+    def _prepare(
+        self, node_id: str, plan: SpecPlan, input_value: Any
+    ) -> tuple[NodeKind, dict[str, Any], dict[str, Any] | None]:
         """Render the config, validate it, bind the kind. Errors here are the user's to fix: no retry.
 
         Returns the bound kind, the rendered config and the template data (None when nothing needed it).
         """
-        spec = self.snapshot.nodes[node_id]
-        plan = self.engine.plan_for(spec)
+        spec = plan.spec
         kind = plan.kind
         if kind is None:
             raise NodeError(
@@ -666,12 +670,12 @@ class Run:
         started = time.time()
         t0 = time.perf_counter()
         attempt = 0
+        plan = self.engine.plan_for(spec)
         try:
-            instance, raw, data = self._prepare(node_id, input_value)
+            instance, raw, data = self._prepare(node_id, plan, input_value)
         except NodeError as exc:
             self._node_failed(node_id, exc, 1, started, time.perf_counter() - t0, meter.cpu)
             return
-        plan = self.engine.plan_for(spec)
         if plan.config is not None:  # no templates: policy and key are the same every run
             if plan.policy is None:
                 plan.policy = self._retry_policy(node_id, raw)
@@ -687,7 +691,8 @@ class Run:
         ctx = _Context(self, node_id, meter, input_value, data)
         while True:
             attempt += 1
-            self.emit(NodeStarted(self.execution_id, node_id, attempt, input_value, time.time()))
+            if self.engine.listening:
+                self.emit(NodeStarted(self.execution_id, node_id, attempt, input_value, time.time()))
             error: BaseException
             try:
                 if breaker is not None:
@@ -751,7 +756,7 @@ class Run:
             if isinstance(result, Emit):
                 output, ports = result.value, tuple(result.ports)
             else:
-                output, ports = result, self._normal_ports(node_id)
+                output, ports = result, plan.normal_ports
             self._record(
                 node_id,
                 NodeState.SUCCEEDED,

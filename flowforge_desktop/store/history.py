@@ -180,6 +180,7 @@ class HistoryStore:
         self._writer: threading.Thread | None = None
         self._closed = False
         self._read_lock = threading.Lock()
+        self._wake = threading.Event()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._read = self._connect()
@@ -245,6 +246,7 @@ class HistoryStore:
             return True
         marker = _Flush()
         self._queue.put(marker)
+        self._wake.set()
         return marker.done.wait(timeout)
 
     def close(self) -> None:
@@ -266,7 +268,8 @@ class HistoryStore:
                 if self.gather_seconds and item is not None and not isinstance(item, _Flush):
                     # Let a burst accumulate: one large batch costs far fewer GIL hand-offs with the
                     # event loop than many small ones, and a kill loses at most this window.
-                    time.sleep(self.gather_seconds)
+                    self._wake.wait(self.gather_seconds)  # a flush() cuts the wait short
+                    self._wake.clear()
                 batch = [item]
                 while len(batch) < 20000:
                     try:

@@ -155,7 +155,8 @@ def test_health_check_sends_nothing_when_the_service_is_healthy(
 def test_webhook_forward_posts_orders_on_and_skips_other_events(
     examples_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FLOWFORGE_SECRET_WEBHOOK_SECRET", "s3cret")  # the trigger's config refers to it
+    # No FLOWFORGE_SECRET_WEBHOOK_SECRET: a run does not render the webhook's config, the server does.
+    monkeypatch.delenv("FLOWFORGE_SECRET_WEBHOOK_SECRET", raising=False)
     with StandIn() as service:
         path = example(
             examples_dir, "webhook_forward.json", tmp_path, forward={"url": f"http://127.0.0.1:{service.port}/orders"}
@@ -181,3 +182,11 @@ def test_csv_watcher_reads_the_new_file_and_summarizes_paid_orders(
     code, output, out = run(path, capsys, payload)
     assert code == 0, out
     assert output == [{"customer": "ada", "orders": 2, "total": 42.5}, {"customer": "bob", "orders": 1, "total": 7}]
+    json_file = inbox_dir / "orders.json"
+    json_file.write_text(
+        '[{"id": 5, "customer": "cy", "status": "paid", "amount": 3}, {"id": 6, "customer": "cy", "status": "open"}]'
+    )
+    payload = {"path": str(json_file), "name": "orders.json", "event": "created", "size": json_file.stat().st_size}
+    code, output, out = run(path, capsys, payload)
+    assert code == 0, out
+    assert output == [{"customer": "cy", "orders": 1, "total": 3}]

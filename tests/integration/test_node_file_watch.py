@@ -211,3 +211,40 @@ def test_inotify_limit_falls_back_to_polling_with_a_clear_message(tmp_path: Path
         "by polling every 0.1 s instead. To watch natively, raise the limit, e.g. "
         "`sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`."
     ]
+
+
+def test_deleting_the_watched_folder_is_reported_on_the_trigger(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+
+    async def scenario(armed: ArmedFileWatch, rec: FireRecorder) -> None:
+        folder.rmdir()
+        for _ in range(100):
+            if armed.error:
+                break
+            await asyncio.sleep(0.02)
+
+    armed_seen: list[ArmedFileWatch] = []
+
+    async def keep(armed: ArmedFileWatch, rec: FireRecorder) -> None:
+        armed_seen.append(armed)
+        await scenario(armed, rec)
+
+    watching(folder, keep)
+    expected = f"watch_path '{folder}' was deleted or moved: recreate it and re-activate the workflow"
+    assert armed_seen[0].error == expected
+    assert expected in caplog.text
+
+
+def test_several_patterns_separated_by_semicolons_each_match(tmp_path: Path) -> None:
+    async def scenario(armed: ArmedFileWatch, rec: FireRecorder) -> None:
+        (tmp_path / "a.csv").write_text("id\n1\n")
+        (tmp_path / "b.json").write_text("[]")
+        (tmp_path / "c.txt").write_text("no")
+        await rec.wait_for(2)
+        await quiet_period()
+
+    rec = watching(tmp_path, scenario, file_pattern="*.csv; *.json")
+    assert sorted(p["name"] for p in rec.payloads) == ["a.csv", "b.json"]

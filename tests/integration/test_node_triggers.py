@@ -73,10 +73,22 @@ def test_a_failing_fire_is_logged_and_the_schedule_keeps_going(caplog: pytest.Lo
     assert "schedule flaky: starting the run failed" in caplog.text
 
 
-def test_a_schedule_that_never_fires_fails_when_armed() -> None:
-    trigger = make(ScheduleTrigger, schedule_type="cron", cron_expression="0 0 30 2 *")
+def test_a_schedule_that_never_fires_is_refused_by_validation_and_when_armed() -> None:
+    with pytest.raises(ValueError, match=r"cron expression '0 0 30 2 \*' never matches a real date"):
+        make(ScheduleTrigger, cron_expression="0 0 30 2 *")
+    config = ScheduleTrigger.Config.model_construct(schedule_type="cron", cron_expression="0 0 30 2 *", timezone="UTC")
     with pytest.raises(NodeError, match=r"^cron expression '0 0 30 2 \*' never matches a real date$"):
-        asyncio.run(trigger.arm(FireRecorder().ctx))
+        asyncio.run(ScheduleTrigger(config).arm(FireRecorder().ctx))
+
+
+def test_inspector_preview_gives_fire_times_or_the_reason() -> None:
+    times, error = ScheduleTrigger.preview({"cron_expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"}, 3)
+    assert error is None and len(times) == 3 and all(t.weekday() < 5 and t.hour == 9 for t in times)
+    assert ScheduleTrigger.preview({"cron_expression": "0 9 * *"}) == ([], "invalid cron expression '0 9 * *'")
+    assert ScheduleTrigger.preview({"cron_expression": "0 9 * * *", "timezone": "Berlin"}) == (
+        [],
+        "timezone: unknown time zone 'Berlin' (use an IANA name such as 'Europe/Berlin')",
+    )
 
 
 def test_bad_schedule_configs_are_refused_naming_the_field() -> None:

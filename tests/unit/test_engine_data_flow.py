@@ -45,10 +45,22 @@ def test_templates_read_the_runs_data(template: str, expected: object) -> None:
     assert output == expected
 
 
-def test_now_is_a_timezone_aware_datetime() -> None:
+def test_now_is_a_timezone_aware_datetime_and_alone_renders_as_iso_text() -> None:
     status, output, _ = _text_result("{{ now.isoformat() }}")
     assert status is RunStatus.SUCCEEDED
     assert datetime.fromisoformat(str(output)).tzinfo is not None
+    status, output, _ = _text_result("{{ now }}")
+    assert isinstance(output, str) and datetime.fromisoformat(output).tzinfo is not None
+
+
+def test_a_missing_secret_says_where_to_set_it() -> None:
+    for template in ("{{ secrets.API_TOKEN }}", "Bearer {{ secrets['API_TOKEN'] }}"):
+        status, _, err = _text_result(template)
+        assert status is RunStatus.FAILED
+        assert err == (
+            "node 'out', config field 'text': secret 'API_TOKEN' is not set: add it in Settings "
+            "(stored in the OS keyring) or set the environment variable FLOWFORGE_SECRET_API_TOKEN"
+        )
 
 
 @pytest.mark.parametrize(

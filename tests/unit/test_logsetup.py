@@ -44,3 +44,19 @@ def test_a_wrong_log_level_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(LogLevelError, match="LOG_LEVEL 'LOUD' is not a log level; use one of DEBUG, INFO, WARNING"):
         resolve_level()
     assert resolve_level("error") == logging.ERROR
+
+
+def test_every_entry_point_tunes_the_garbage_collector(capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+
+    from flowforge_desktop.cli import main
+    from flowforge_desktop.tuning import GC_THRESHOLDS
+
+    previous = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert main(["nodes"]) == 0
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*previous)
+    capsys.readouterr()

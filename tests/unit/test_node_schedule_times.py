@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flowforge_desktop.nodes.base import NodeError
-from flowforge_desktop.nodes.builtin.schedule_times import ScheduleError, next_fire_times
+from flowforge_desktop.nodes.builtin.schedule_times import ScheduleError, next_fire_times, next_fire_times_for
 from flowforge_desktop.nodes.builtin.testing import make
 from flowforge_desktop.nodes.builtin.triggers import ScheduleTrigger
 
@@ -158,3 +158,12 @@ def test_started_inside_the_repeated_hour_an_elapsed_time_job_still_gets_the_sec
 
 def fires_after(expr: str, after: datetime, count: int) -> list[datetime]:
     return next_fire_times("cron", cron_expression=expr, timezone=str(after.tzinfo), after=after, count=count)
+
+
+def test_next_fire_times_for_a_config_object() -> None:
+    config = make(ScheduleTrigger, cron_expression="30 2 * * *", timezone="Europe/Berlin").config
+    after = datetime(2026, 10, 24, 12, tzinfo=UTC)
+    assert [t.isoformat() for t in next_fire_times_for(config, 2, after)] == [
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-26T02:30:00+01:00",
+    ]

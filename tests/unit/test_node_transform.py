@@ -169,3 +169,17 @@ def test_set_log_and_stop_with_error() -> None:
     assert asyncio.run(log()) == ([1], [("warning", "3 orders")])
     with pytest.raises(NodeError, match=r"^No orders today$"):
         asyncio.run(run_node(StopErrorOperation, {"message": "No orders today"}, 1))
+
+
+def test_a_big_transform_runs_off_the_event_loop_and_a_small_one_inline() -> None:
+    async def go(size: int) -> tuple[Any, int]:
+        async with SimpleNodeContext() as ctx:
+            node = make(TransformOperation, steps=[{"op": "filter", "condition": "odd"}, {"op": "limit", "count": 2}])
+            out = await node.run(ctx, {"in": [{"id": i, "odd": i % 2 == 1} for i in range(size)]})
+            return out, ctx.thread_calls
+
+    assert asyncio.run(go(TransformOperation.THREAD_THRESHOLD + 1)) == (
+        [{"id": 1, "odd": True}, {"id": 3, "odd": True}],
+        1,
+    )
+    assert asyncio.run(go(10)) == ([{"id": 1, "odd": True}, {"id": 3, "odd": True}], 0)

@@ -139,7 +139,10 @@ class FileWriteAction(NodeKind):
     description = "Writes text, JSON or CSV to a file atomically (temp file + rename); outputs path and size."
     icon = "file_write.svg"
     Config = FileWriteConfig
-    example: ClassVar[dict[str, Any]] = {"path": "~/FlowForge/out/summary-{{ now[:10] }}.json", "format": "json"}
+    example: ClassVar[dict[str, Any]] = {
+        "path": "~/FlowForge/out/summary-{{ now.strftime('%Y-%m-%d') }}.json",
+        "format": "json",
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         path = resolve_path("path", self.config.path)

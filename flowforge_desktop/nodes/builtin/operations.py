@@ -103,12 +103,22 @@ class TransformOperation(NodeKind):
         ],
     }
 
+    #: Above this many records the steps run on a worker thread, so the window stays responsive.
+    THREAD_THRESHOLD: ClassVar[int] = 2000
+
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
-        return apply_transform(self.config, inputs.get("in"))
+        records = select_records(self.config, inputs.get("in"))
+        if len(records) > self.THREAD_THRESHOLD and self.config.steps:
+            return await ctx.to_thread(apply_steps, self.config, records)
+        return apply_steps(self.config, records)
 
 
 def apply_transform(config: TransformConfig, data: Any) -> list[Any]:
     """Run the steps over the records ``config.source`` selects from ``data``. Pure, for tests and previews."""
+    return apply_steps(config, select_records(config, data))
+
+
+def select_records(config: TransformConfig, data: Any) -> list[Any]:
     records = evaluate(config.source, data, "source")
     if records is None:
         records = []
@@ -117,6 +127,10 @@ def apply_transform(config: TransformConfig, data: Any) -> list[Any]:
             f"source: '{config.source}' selected {_json_type(records)}, not a list of records; "
             "point source at the list, e.g. 'items' or 'body.data'"
         )
+    return records
+
+
+def apply_steps(config: TransformConfig, records: list[Any]) -> list[Any]:
     for i, step in enumerate(config.steps):
         where = f"steps[{i}]"
         records = _STEPS[step.op](step, records, where)
@@ -409,7 +423,10 @@ class SetOperation(NodeKind):
     description = "Outputs a fixed JSON value built from templates, optionally merged into its input."
     icon = "set.svg"
     Config = SetConfig
-    example: ClassVar[dict[str, Any]] = {"value": {"status": "seen", "seen_at": "{{ now }}"}, "merge_with_input": True}
+    example: ClassVar[dict[str, Any]] = {
+        "value": {"status": "seen", "seen_at": "{{ now.isoformat() }}"},
+        "merge_with_input": True,
+    }
 
     async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
         value, data = self.config.value, inputs.get("in")

@@ -21,11 +21,19 @@ import heapq
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, croniter
 
-__all__ = ["ScheduleError", "cron_is_elapsed_time", "next_cron_times", "next_fire_times", "next_interval_times"]
+__all__ = [
+    "ScheduleError",
+    "cron_is_elapsed_time",
+    "next_cron_times",
+    "next_fire_times",
+    "next_fire_times_for",
+    "next_interval_times",
+]
 
 # Wider than any daylight-saving shift in the tz database (2 h at most), so that sorting candidates
 # by instant inside this window is exact.
@@ -171,3 +179,15 @@ def next_fire_times(
         times = next_interval_times(interval_seconds or 0, anchor or after, after, count)
         return [t.astimezone(tz) for t in times]
     raise ScheduleError(f"unknown schedule_type '{schedule_type}' (use 'cron' or 'interval')")
+
+
+def next_fire_times_for(config: Any, count: int = 1, after: datetime | None = None) -> list[datetime]:
+    """``next_fire_times`` for a schedule Config (anything with its attributes), e.g. for the agent's catch-up."""
+    return next_fire_times(
+        config.schedule_type,
+        cron_expression=config.cron_expression,
+        interval_seconds=config.interval_seconds,
+        timezone=config.timezone,
+        after=after,
+        count=count,
+    )

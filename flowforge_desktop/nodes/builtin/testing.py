@@ -53,6 +53,7 @@ class SimpleNodeContext:
         self.logger = logger
         self._client: httpx.AsyncClient | None = None
         self._run_workflow = run_workflow
+        self.thread_calls = 0
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -61,6 +62,7 @@ class SimpleNodeContext:
         return self._client
 
     async def to_thread(self, func: Callable[..., Any], /, *args: Any) -> Any:
+        self.thread_calls += 1
         return await asyncio.to_thread(func, *args)
 
     def render(self, template: str, **extra: Any) -> Any:

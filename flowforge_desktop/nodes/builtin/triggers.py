@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import fnmatch
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from watchdog.events import FileSystemEvent
 
 from flowforge_desktop.nodes.base import NodeConfig, NodeContext, NodeError, Port, TriggerContext, TriggerKind
@@ -62,6 +63,10 @@ class ScheduleConfig(NodeConfig):
 
             if len(self.cron_expression.split()) not in (5, 6) or not croniter.is_valid(self.cron_expression):
                 raise ValueError(f"invalid cron expression '{self.cron_expression}'")
+            try:  # valid syntax that never fires ('0 0 31 2 *') is refused here too, not when armed
+                schedule_times.next_cron_times(self.cron_expression, self.timezone, datetime.now(UTC), 1)
+            except schedule_times.ScheduleError as exc:
+                raise ValueError(str(exc)) from None
         elif self.interval_seconds is None:
             raise ValueError("interval_seconds is required when schedule_type is 'interval'")
         return self
@@ -94,6 +99,20 @@ class ScheduleTrigger(TriggerKind):
             )
         except schedule_times.ScheduleError as exc:
             raise NodeError(str(exc)) from None
+
+    @classmethod
+    def preview(cls, config: Mapping[str, Any], count: int = 5) -> tuple[list[datetime], str | None]:
+        """For the inspector: the next fire times of a config being edited, or why there are none."""
+        try:
+            node = cls(cls.Config.model_validate(dict(config)))
+            return node.next_fire_times(count), None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            message = first["msg"].removeprefix("Value error, ")
+            return [], f"{where}: {message}" if where else message
+        except NodeError as exc:
+            return [], exc.message
 
     async def arm(self, ctx: TriggerContext) -> ArmedSchedule:
         self.next_fire_times(1)  # a schedule that cannot fire fails here, on the node, not later
@@ -162,7 +181,9 @@ WatchEvent = Literal["created", "modified", "deleted", "moved"]
 
 class FileWatchConfig(NodeConfig):
     watch_path: str = Field(..., min_length=1, description="Folder to watch.")
-    file_pattern: str = Field("*", description="Glob the file name must match, e.g. '*.csv'.")
+    file_pattern: str = Field(
+        "*", description="Glob the file name must match, e.g. '*.csv'; several separated by ';': '*.csv;*.json'."
+    )
     recursive: bool = Field(False, description="Watch sub-folders too.")
     watch_events: list[WatchEvent] = Field(["created"], min_length=1, description="Events that start a run.")
     quiet_time: float = Field(
@@ -237,6 +258,8 @@ class ArmedFileWatch:
         self._service = service
         self._closed = False
         self.subscription: Subscription | None = None
+        #: why the trigger stopped working, for the agent and the inspector; None while healthy
+        self.error: str | None = None
 
     async def start(self) -> None:
         # Off the loop: a polling watch snapshots the whole folder when it starts.
@@ -248,11 +271,22 @@ class ArmedFileWatch:
 
     # --- watchdog thread ----------------------------------------------------------------------
     def _on_thread_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory or event.event_type not in ("created", "modified", "deleted", "moved"):
-            return
         src = os.fsdecode(event.src_path)
-        dest = os.fsdecode(event.dest_path) if event.event_type == "moved" else None
-        self.loop.call_soon_threadsafe(self._on_event, event.event_type, src, dest)
+        try:
+            if event.is_directory:
+                if event.event_type in ("deleted", "moved") and src == self.path:
+                    self.loop.call_soon_threadsafe(self._folder_gone)
+                return
+            if event.event_type not in ("created", "modified", "deleted", "moved"):
+                return
+            dest = os.fsdecode(event.dest_path) if event.event_type == "moved" else None
+            self.loop.call_soon_threadsafe(self._on_event, event.event_type, src, dest)
+        except RuntimeError:
+            pass  # the loop is closed: the agent is shutting down
+
+    def _folder_gone(self) -> None:
+        self.error = f"watch_path '{self.path}' was deleted or moved: recreate it and re-activate the workflow"
+        self.ctx.logger.error("file watch %s: %s", self.ctx.node_id, self.error)
 
     # --- loop thread --------------------------------------------------------------------------
     def _matches(self, path: str) -> bool:
@@ -261,7 +295,7 @@ class ArmedFileWatch:
             return False
         if not self.config.recursive and os.path.dirname(path) != self.path:
             return False
-        return fnmatch.fnmatch(name, self.config.file_pattern)
+        return any(fnmatch.fnmatch(name, p.strip()) for p in self.config.file_pattern.split(";") if p.strip())
 
     def _on_event(self, kind: str, src: str, dest: str | None) -> None:
         if self._closed:
@@ -409,6 +443,9 @@ class WebhookTrigger(TriggerKind):
     description = "Starts the workflow when an HTTP request reaches /webhooks/{webhook_id} on the local server."
     icon = "webhook.svg"
     Config = WebhookConfig
+    #: Nothing is rendered for a run: its output is the request, and the secret is resolved by the
+    #: local server when it arms the webhook. A test run therefore needs no webhook secret.
+    template_fields: ClassVar[tuple[str, ...] | None] = ()
     example: ClassVar[dict[str, Any]] = {
         "webhook_id": "orders",
         "secret": "{{ secrets.WEBHOOK_SECRET }}",
