@@ -61,11 +61,23 @@ class Agent:
             state_dir=state_dir,
         )
         self.lag = LoopLagMonitor()
+        self.server_error: str | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, require_server: bool = True) -> None:
+        """Start serving and arming. With ``require_server=False`` a port in use is kept in
+        ``server_error`` (shown to the user) and the agent runs without webhooks or API instead of failing."""
+        from flowforge_desktop.agent.server import ServerStartError
+
         self.lag.start()
         if self.server is not None:
-            await self.server.start(setting_hint=f"api_port in {config_path()} or FLOWFORGE_API_PORT")
+            try:
+                await self.server.start(setting_hint=f"api_port in {config_path()} or FLOWFORGE_API_PORT")
+            except ServerStartError as exc:
+                if require_server:
+                    raise
+                self.server_error = str(exc)
+                log.error("the local API is off: %s", exc)
+                self.server = self.supervisor.server = None
         await self.supervisor.start()
 
     async def stop(self, grace: float | None = None) -> list[str]:

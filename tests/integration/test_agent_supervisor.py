@@ -330,3 +330,38 @@ def test_an_agent_given_the_designers_engine_and_store_does_not_record_twice(tmp
         store.close()
 
     run(scenario())
+
+
+def test_port_in_use_can_leave_the_agent_running_without_its_server(tmp_path: Path) -> None:
+    import socket
+
+    wf = write_workflow(
+        tmp_path / "mixed.json",
+        "wf-m",
+        [
+            node("hook", "webhook", {"webhook_id": "h"}),
+            node("tick", "schedule", {"schedule_type": "interval", "interval_seconds": 0.2}),
+        ],
+    )
+
+    async def scenario() -> None:
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            agent = Agent(agent_config(api_port=port), registry=make_registry(), state_dir=tmp_path / "state")
+            await agent.start(require_server=False)
+            try:
+                assert agent.server is None
+                assert agent.server_error.startswith(f"port {port} on 127.0.0.1 is already in use by another program")
+                entry = await agent.supervisor.add(wf)
+                hook, tick = entry.slots
+                assert hook.state == "error"
+                assert hook.error == "the local HTTP server is not running, so webhooks cannot be received"
+                assert tick.state == "armed"
+                await wait_for(lambda: rows_of(agent, workflow_id="wf-m"), what="the schedule to run anyway")
+            finally:
+                await agent.stop(grace=0)
+                agent.close_store()
+
+    run(scenario())
