@@ -262,6 +262,8 @@ class Supervisor:
                     "two files cannot share an id"
                 )
         self.entries[str(resolved)] = entry
+        if entry.active and active:
+            await self._arm_entry(entry)  # added again after an edit: arm what the file says now
         await self.set_active(str(resolved), active)
         return entry
 
