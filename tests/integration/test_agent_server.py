@@ -13,7 +13,7 @@ import pytest
 from agent_support import node, rows_of, running_agent, wait_for, write_workflow
 
 from flowforge_desktop.agent.server import LocalServer, ServerStartError
-from flowforge_desktop.agent.webhooks import sign
+from flowforge_desktop.nodes.builtin.webhook_auth import sign
 
 
 def run(coro: Any) -> Any:
