@@ -524,6 +524,9 @@ class Minimap(QWidget):
 
     def refresh_view(self) -> None:
         if self.isVisible():
+            if self._timer.isActive() or self._pixmap is None:
+                self._timer.stop()
+                self._rebuild()
             self.update()
 
     def _transform(self) -> tuple[float, float, float]:
