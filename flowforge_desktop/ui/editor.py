@@ -21,6 +21,7 @@ from flowforge_desktop.model.changes import Connection
 from flowforge_desktop.model.document import Fragment, WorkflowDocument
 from flowforge_desktop.model.errors import EditRefused, WorkflowLoadError
 from flowforge_desktop.model.schema import FORMAT_NAME, FORMAT_VERSION, Group, NodeSpec, StickyNote
+from flowforge_desktop.ui.starters import starter_config
 from flowforge_desktop.ui.commands import (
     AddFragmentCommand,
     AddGroupCommand,
@@ -67,6 +68,9 @@ class Editor(QObject):
 
     # ------------------------------------------------------------------------ nodes ---
     def add_node(self, kind: str, position: tuple[float, float], **fields: Any) -> NodeSpec | None:
+        kind_cls = self.doc.registry.get(kind)
+        if kind_cls is not None and "config" not in fields:
+            fields["config"] = starter_config(kind_cls)
         try:
             spec = self.doc.new_node(kind, position, **fields)
         except EditRefused as exc:
@@ -177,7 +181,7 @@ class Editor(QObject):
             self.message.emit(f"{what}: the JSON holds no nodes")
             return []
         try:
-            loaded = codec.load_data(data, self.doc.registry, source=what.lower())
+            loaded = codec.load_data(data, self.doc.registry)
         except WorkflowLoadError as exc:
             self.message.emit(f"{what}: {exc}")
             return []

@@ -459,15 +459,20 @@ class QuickAddPopup(QFrame):
 
     def _filter(self, text: str) -> None:
         words = text.lower().split()
-        first = None
+        best, best_score = None, 99
         for row in range(self.list.count()):
             item = self.list.item(row)
             hay = item.data(Qt.ItemDataRole.UserRole + 1)
             visible = all(w in hay for w in words)
             item.setHidden(not visible)
-            if visible and first is None:
-                first = item
-        self.list.setCurrentItem(first)
+            if visible:
+                kind = item.data(Qt.ItemDataRole.UserRole)
+                title = item.text().lower()
+                query = text.lower().strip()
+                score = 0 if kind == query else 1 if kind.startswith(query) or title.startswith(query) else 2
+                if score < best_score:
+                    best, best_score = item, score
+        self.list.setCurrentItem(best)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802, ANN001
         if obj is self.search and event.type() == QEvent.Type.KeyPress:
