@@ -300,7 +300,7 @@ class MappingField(FieldEditor):
             self._loading = was
 
     def set_value(self, value: Any) -> None:
-        if value == self._current():
+        if value == self._current() and self.table.rowCount():
             return
         self.table.setRowCount(0)
         for key, val in (value or {}).items():
@@ -397,7 +397,7 @@ def next_fire_text(expression: str, timezone: str, count: int = 3, now: datetime
         tz = ZoneInfo(timezone)
     except Exception:
         tz = ZoneInfo("UTC")
-    it = croniter(expression, now or datetime.now(tz))
+    it = croniter(expression, (now or datetime.now(tz)).astimezone(tz))
     times = [it.get_next(datetime) for _ in range(count)]
     return "Next: " + ", ".join(t.strftime("%a %Y-%m-%d %H:%M") for t in times) + f" ({timezone})"
 
