@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySeq
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QGraphicsItem,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -99,11 +100,11 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
 
         self.editor.message.connect(self.show_message)
-        self.stack.cleanChanged.connect(lambda _clean: self._update_title())
-        self.stack.indexChanged.connect(lambda _i: self._update_counts())
+        self.stack.cleanChanged.connect(self._update_title)
+        self.stack.indexChanged.connect(self._update_counts)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette_widget.kindActivated.connect(self.add_kind_at_center)
-        self.view.zoomChanged.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f}%"))
+        self.view.zoomChanged.connect(self._show_zoom)
         self.view.filesDropped.connect(self._files_dropped)
         self.view.editNoteRequested.connect(self.edit_note)
         self._unsubscribe = self.doc.subscribe(self._on_change)
@@ -229,12 +230,15 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
 
-    def _update_title(self) -> None:
+    def _show_zoom(self, zoom: float) -> None:
+        self.status_zoom.setText(f"{zoom * 100:.0f}%")
+
+    def _update_title(self, *_args: object) -> None:
         where = Path(self.path).name if self.path else "not saved"
         self.setWindowTitle(f"{self.doc.name}[*] — {where} — {APP_TITLE}")
         self.setWindowModified(self.is_dirty())
 
-    def _update_counts(self) -> None:
+    def _update_counts(self, *_args: object) -> None:
         n, e = len(self.doc), self.doc.graph.number_of_edges()
         self.status_count.setText(f"{n} node{'s' if n != 1 else ''}, {e} connection{'s' if e != 1 else ''}")
 
@@ -370,9 +374,14 @@ class MainWindow(QMainWindow):
         selected = self.scene.selectedItems()
         self.scene.set_overview(False)
         self.scene.clearSelection()
+        cache = QGraphicsItem.CacheMode
+        for item in self.scene.nodes.values():  # cached pixmaps would not reach an SVG, and blur a PNG
+            item.setCacheMode(cache.NoCache)
         try:
             self.scene.render(painter, target, source)
         finally:
+            for item in self.scene.nodes.values():
+                item.setCacheMode(cache.DeviceCoordinateCache)
             for item in selected:
                 item.setSelected(True)
             self.scene.set_overview(overview)

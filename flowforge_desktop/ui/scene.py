@@ -45,6 +45,7 @@ from flowforge_desktop.model.changes import (
 )
 from flowforge_desktop.model.document import WorkflowDocument, config_problems
 from flowforge_desktop.model.schema import Group, NodeSpec, StickyNote
+from flowforge_desktop.nodes.base import NodeKind
 from flowforge_desktop.ui.icons import kind_pixmap
 from flowforge_desktop.ui.theme import (
     CATEGORY_COLORS,
@@ -63,12 +64,52 @@ DETAIL_LOD = 0.55  # below: no text, no ports labels
 SCENE_MARGIN = 2000.0
 _BOUNDS_PAD = 14.0
 
+_ELIDE = Qt.TextElideMode.ElideRight
+_NODE_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
 _ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def node_height(n_in: int, n_out: int) -> float:
     return HEADER + max(n_in, n_out, 1) * PORT_ROW + 10.0
+
+
+class NodeShape:
+    """Geometry and labels shared by every node with the same kind and ports (computed once)."""
+
+    __slots__ = (
+        "bounds", "color", "hit_rects", "icon", "in_labels", "in_names", "in_pos", "known", "out_labels",
+        "out_names", "out_pos", "rect", "title",
+    )
+
+    def __init__(self, kind, kind_name: str, node_type: str, in_ports, out_ports) -> None:  # noqa: ANN001
+        self.known = kind is not None
+        self.title = kind.display_title() if kind else kind_name
+        self.icon = kind.icon if kind else None
+        self.color = QColor(CATEGORY_COLORS.get(node_type, UNKNOWN_COLOR) if self.known else UNKNOWN_COLOR)
+        self.in_names = [p.name for p in in_ports]
+        self.out_names = [p.name for p in out_ports]
+        self.in_labels = [p.title for p in in_ports]
+        self.out_labels = [p.title for p in out_ports]
+        self.rect = QRectF(0, 0, NODE_WIDTH, node_height(len(in_ports), len(out_ports)))
+        self.bounds = self.rect.adjusted(-_BOUNDS_PAD, -_BOUNDS_PAD, _BOUNDS_PAD, _BOUNDS_PAD)
+        self.in_pos = [QPointF(0, HEADER + 5 + (i + 0.5) * PORT_ROW) for i in range(len(in_ports))]
+        self.out_pos = [QPointF(NODE_WIDTH, HEADER + 5 + (i + 0.5) * PORT_ROW) for i in range(len(out_ports))]
+        self.hit_rects = [
+            (QRectF(p.x() - 12, p.y() - PORT_ROW / 2, 40, PORT_ROW), name, False)
+            for p, name in zip(self.in_pos, self.in_names, strict=True)
+        ] + [
+            (QRectF(p.x() - 28, p.y() - PORT_ROW / 2, 40, PORT_ROW), name, True)
+            for p, name in zip(self.out_pos, self.out_names, strict=True)
+        ]
+
+
+def _static_ports(kind) -> bool:  # noqa: ANN001
+    """Whether a kind's ports do not depend on its config (then they are cached per kind)."""
+    return (
+        getattr(kind.input_ports, "__func__", None) is NodeKind.input_ports.__func__
+        and getattr(kind.output_ports, "__func__", None) is NodeKind.output_ports.__func__
+    )
 
 
 class NodeItem(QGraphicsItem):
@@ -84,13 +125,13 @@ class NodeItem(QGraphicsItem):
         self.problems: list[str] = []
         self.pinned = False
         self.collapsed_in: GroupItem | None = None
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
-        )
+        self.last_routed: tuple[float, float] = (spec.position[0], spec.position[1])
+        # No itemChange override: every flag, z or position change would call into Python (10 calls per
+        # node at load). The view tells the scene when a drag moved nodes; set_spec handles the rest.
+        self.setFlags(_NODE_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_spec(spec, initial=True)
 
     def type(self) -> int:
@@ -98,42 +139,29 @@ class NodeItem(QGraphicsItem):
 
     # --- data --------------------------------------------------------------------------------
     def set_spec(self, spec: NodeSpec, initial: bool = False) -> None:
-        doc = self.wscene.doc
+        scene = self.wscene
         self.spec = spec
-        kind = doc.registry.get(spec.kind)
-        self.known = kind is not None
-        self.kind_title = kind.display_title() if kind else spec.kind
-        self.icon_name = kind.icon if kind else None
-        self.color = QColor(CATEGORY_COLORS.get(spec.type, UNKNOWN_COLOR) if self.known else UNKNOWN_COLOR)
-        in_ports, out_ports = doc.input_ports(spec.id), doc.output_ports(spec.id)
-        ins, outs = [p.title for p in in_ports], [p.title for p in out_ports]
-        self.in_names, self.out_names = [p.name for p in in_ports], [p.name for p in out_ports]
-        height = node_height(len(ins), len(outs))
-        rect = QRectF(0, 0, NODE_WIDTH, height)
-        if initial or rect != self.rect:
+        shape = scene.node_shape(spec)
+        self.known, self.kind_title, self.icon_name, self.color = shape.known, shape.title, shape.icon, shape.color
+        self.in_names, self.out_names = shape.in_names, shape.out_names
+        self.in_labels, self.out_labels = shape.in_labels, shape.out_labels
+        self.in_pos, self.out_pos, self.hit_rects = shape.in_pos, shape.out_pos, shape.hit_rects
+        if initial or shape.rect != self.rect:
             if not initial:
                 self.prepareGeometryChange()
-            self.rect = rect
-            self.bounds = rect.adjusted(-_BOUNDS_PAD, -_BOUNDS_PAD, _BOUNDS_PAD, _BOUNDS_PAD)
-        self.in_labels, self.out_labels = ins, outs
-        self.in_pos = [QPointF(0, HEADER + 5 + (i + 0.5) * PORT_ROW) for i in range(len(ins))]
-        self.out_pos = [QPointF(NODE_WIDTH, HEADER + 5 + (i + 0.5) * PORT_ROW) for i in range(len(outs))]
-        self.hit_rects = [
-            (QRectF(p.x() - 12, p.y() - PORT_ROW / 2, 40, PORT_ROW), name, False)
-            for p, name in zip(self.in_pos, self.in_names, strict=True)
-        ] + [
-            (QRectF(p.x() - 28, p.y() - PORT_ROW / 2, 40, PORT_ROW), name, True)
-            for p, name in zip(self.out_pos, self.out_names, strict=True)
-        ]
-        theme = self.wscene.theme
-        fm = QFontMetricsF(theme.title_font)
-        self.title_text = fm.elidedText(spec.name or spec.id, Qt.TextElideMode.ElideRight, NODE_WIDTH - 60)
+            self.rect, self.bounds = shape.rect, shape.bounds
+        self.title_text = scene.title_metrics.elidedText(spec.name or spec.id, _ELIDE, NODE_WIDTH - 50)
         sub = self.kind_title if self.known else f"unknown kind '{spec.kind}'"
-        self.sub_text = QFontMetricsF(theme.small_font).elidedText(sub, Qt.TextElideMode.ElideRight, NODE_WIDTH - 60)
-        pos = QPointF(*spec.position)
-        if self.pos() != pos:
-            self.setPos(pos)
-        self.update()
+        self.sub_text = scene.small_metrics.elidedText(sub, _ELIDE, NODE_WIDTH - 50)
+        x, y = spec.position
+        if initial:
+            self.setPos(x, y)
+        else:
+            pos = self.pos()
+            if pos.x() != x or pos.y() != y:
+                self.setPos(x, y)
+                scene.node_moved(self)
+            self.update()
 
     def port_scene_pos(self, port: str, output: bool) -> QPointF:
         if self.collapsed_in is not None:
@@ -166,14 +194,6 @@ class NodeItem(QGraphicsItem):
         path = QPainterPath()
         path.addRect(self.rect.adjusted(-8, 0, 8, 0))
         return path
-
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):  # noqa: N802, ANN001
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.wscene.snap_to_grid:
-            if self.wscene.mouse_moving:
-                return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
-        elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            self.wscene.node_moved(self)
-        return super().itemChange(change, value)
 
     def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
         pos = event.pos()
@@ -488,6 +508,8 @@ class WorkflowScene(QGraphicsScene):
         super().__init__(parent)
         self.doc = doc
         self.theme = theme or CanvasTheme.from_palette()
+        self.title_metrics = QFontMetricsF(self.theme.title_font)
+        self.small_metrics = QFontMetricsF(self.theme.small_font)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(QBrush(self.theme.background))
         self.nodes: dict[str, NodeItem] = {}
@@ -503,6 +525,14 @@ class WorkflowScene(QGraphicsScene):
         self.overview_dirty = True
         self.states: dict[str, str] = {}
         self._bounds = QRectF()
+        self._bulk = False
+        self._shapes: dict[tuple, NodeShape] = {}
+        self._unchecked: list[str] = []
+        from PySide6.QtCore import QTimer
+
+        self._check_timer = QTimer(self)
+        self._check_timer.setInterval(0)
+        self._check_timer.timeout.connect(self._check_some)
         self._unsubscribe = doc.subscribe(self.on_change)
         self.rebuild()
 
@@ -529,8 +559,15 @@ class WorkflowScene(QGraphicsScene):
             for note in self.doc.notes:
                 self._bounds = self._bounds.united(QRectF(*note.position, *note.size))
             self.setSceneRect(self._bounds.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
-            for spec in specs:
-                self._add_node(spec)
+            self._bulk = True
+            try:
+                for spec in specs:
+                    self._add_node(spec)
+            finally:
+                self._bulk = False
+            # checking every config costs ~40 µs a node: badges follow in chunks, after the first paint
+            self._unchecked = [s.id for s in specs]
+            self._check_timer.start()
             for conn in self.doc.connections():
                 self._add_edge(conn)
             for note in self.doc.notes:
@@ -550,7 +587,8 @@ class WorkflowScene(QGraphicsScene):
     def _add_node(self, spec: NodeSpec) -> NodeItem:
         item = NodeItem(self, spec)
         self.nodes[spec.id] = item
-        item.problems = self._problems_of(spec)
+        if not self._bulk:
+            item.problems = self._problems_of(spec)
         item.pinned = spec.id in self.doc.pinned
         if spec.id in self.states:
             item.state = self.states[spec.id]
@@ -580,6 +618,39 @@ class WorkflowScene(QGraphicsScene):
         for node_id in group.nodes:
             self.node_groups[node_id].add(group.id)
         self.addItem(item)
+
+    def _check_some(self, chunk: int = 400) -> None:
+        batch, self._unchecked = self._unchecked[:chunk], self._unchecked[chunk:]
+        for node_id in batch:
+            item = self.nodes.get(node_id)
+            if item is not None:
+                problems = self._problems_of(item.spec)
+                if problems != item.problems:
+                    item.problems = problems
+                    item.update()
+        if not self._unchecked:
+            self._check_timer.stop()
+
+    def check_all_now(self) -> None:
+        while self._unchecked:
+            self._check_some()
+
+    def node_shape(self, spec: NodeSpec) -> NodeShape:
+        kind = self.doc.registry.get(spec.kind)
+        key = None
+        if kind is not None and _static_ports(kind):
+            key = (spec.kind, spec.type, spec.on_error)
+            shape = self._shapes.get(key)
+            if shape is not None:
+                return shape
+        ins, outs = self.doc.input_ports(spec.id), self.doc.output_ports(spec.id)
+        if key is None:
+            key = (spec.kind, spec.type, tuple(ins), tuple(outs))
+            shape = self._shapes.get(key)
+            if shape is not None:
+                return shape
+        shape = self._shapes[key] = NodeShape(kind, spec.kind, spec.type, ins, outs)
+        return shape
 
     def _problems_of(self, spec: NodeSpec) -> list[str]:
         kind = self.doc.registry.get(spec.kind)
@@ -662,6 +733,8 @@ class WorkflowScene(QGraphicsScene):
             self._add_group(change.new)
 
     def node_moved(self, item: NodeItem) -> None:
+        pos = item.pos()
+        item.last_routed = (pos.x(), pos.y())
         for edge in self.node_edges.get(item.node_id, ()):
             edge.update_path()
         for group_id in self.node_groups.get(item.node_id, ()):

@@ -244,6 +244,25 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if self._press_positions and event.buttons() & Qt.MouseButton.LeftButton:
+            self._follow_drag()
+
+    def _follow_drag(self) -> None:
+        """Nodes moved by Qt's item drag: snap them, then re-route their edges (never a full relayout)."""
+        scene = self.wscene
+        for node_id, (x0, y0) in self._press_positions.items():
+            item = scene.nodes.get(node_id)
+            if item is None:
+                continue
+            pos = item.pos()
+            if scene.snap_to_grid:
+                snapped = QPointF(round(pos.x() / GRID) * GRID, round(pos.y() / GRID) * GRID)
+                if snapped != pos:
+                    item.setPos(snapped)
+                    pos = snapped
+            if (pos.x(), pos.y()) != item.last_routed:
+                item.last_routed = (pos.x(), pos.y())
+                scene.node_moved(item)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._pan_from is not None:

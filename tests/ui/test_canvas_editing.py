@@ -355,6 +355,7 @@ def test_sticky_notes_groups_badges_and_unknown_kinds(win, qtbot, tmp_path):
         "connections": [],
     }))
     assert win.open_path(str(path))
+    qtbot.waitUntil(lambda: bool(win.scene.nodes["h"].problems))  # badges are computed after the first paint
     assert win.scene.nodes["p"].problems == [
         "unknown node kind 'pdf_render' — is the plugin that provides it installed?"
     ]
