@@ -276,7 +276,7 @@ class MappingField(FieldEditor):
         self.table.setHorizontalHeaderLabels(["Key", "Value"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
-        self.table.setFixedHeight(110)
+        self.table.setFixedHeight(84)
         self.row.addWidget(self.table)
         self.table.itemChanged.connect(self._item_changed)
 

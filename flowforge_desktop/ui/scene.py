@@ -70,8 +70,36 @@ _ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
+SUMMARY = 18.0
+
+
 def node_height(n_in: int, n_out: int) -> float:
-    return HEADER + max(n_in, n_out, 1) * PORT_ROW + 10.0
+    return HEADER + max(n_in, n_out, 1) * PORT_ROW + 10.0 + SUMMARY
+
+
+def config_summary(spec: NodeSpec) -> str:
+    """One line under the ports that tells nodes of the same kind apart."""
+    c = spec.config
+    kind = spec.kind
+    if kind == "http":
+        return f"{c.get('method', 'GET')} {c.get('url', '')}"
+    if kind == "schedule":
+        if c.get("schedule_type") == "interval":
+            return f"every {c.get('interval_seconds')} s"
+        return f"{c.get('cron_expression', '')}  ({c.get('timezone', 'UTC')})"
+    if kind == "email":
+        return "to " + ", ".join(c.get("to") or [])
+    if kind == "webhook":
+        return f"POST /webhooks/{c.get('webhook_id', '')}"
+    if kind == "file_watch":
+        return f"{c.get('watch_path', '')} · {c.get('file_pattern', '*')}"
+    if kind == "transform":
+        n = len(c.get("steps") or [])
+        return f"{n} step{'s' if n != 1 else ''}"
+    for value in c.values():
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 class NodeShape:
@@ -153,6 +181,9 @@ class NodeItem(QGraphicsItem):
         self.title_text = scene.title_metrics.elidedText(spec.name or spec.id, _ELIDE, NODE_WIDTH - 50)
         sub = self.kind_title if self.known else f"unknown kind '{spec.kind}'"
         self.sub_text = scene.small_metrics.elidedText(sub, _ELIDE, NODE_WIDTH - 50)
+        self.summary_text = scene.small_metrics.elidedText(
+            " ".join(config_summary(spec).split()), _ELIDE, NODE_WIDTH - 20
+        )
         x, y = spec.position
         if initial:
             self.setPos(x, y)
@@ -273,10 +304,14 @@ class NodeItem(QGraphicsItem):
                     painter.drawText(QRectF(point.x() - 96, point.y() - 9, 86, 18), _ALIGN_RIGHT, label)
                 else:
                     painter.drawText(QRectF(point.x() + 10, point.y() - 9, 86, 18), _ALIGN_LEFT, label)
+        summary_rect = QRectF(10, rect.height() - SUMMARY - 6, NODE_WIDTH - 20, SUMMARY)
+        if self.summary_text:
+            painter.setPen(theme.node_subtext)
+            painter.drawText(summary_rect, _ALIGN_LEFT, self.summary_text)
         if disabled:
             painter.setOpacity(1.0)
             painter.setPen(theme.node_subtext)
-            painter.drawText(QRectF(0, rect.height() - 16, NODE_WIDTH - 8, 14), _ALIGN_RIGHT, "disabled")
+            painter.drawText(summary_rect, _ALIGN_RIGHT, "disabled")
         if self.pinned:
             self._badge(painter, QRectF(NODE_WIDTH - 34, -9, 18, 18), QColor(STATE_COLORS["pinned"]), "P")
         if self.problems:
