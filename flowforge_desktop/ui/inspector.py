@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowforge_desktop.model.changes import Change, DocumentReset, NodeRemoved, NodeUpdated
+from flowforge_desktop.model.changes import Change, DocumentReset, NodeAdded, NodeRemoved, NodeUpdated, WorkflowRenamed
 from flowforge_desktop.model.document import config_problems
 from flowforge_desktop.model.schema import NodeSpec
 from flowforge_desktop.ui.editor import Editor
@@ -46,6 +46,7 @@ class Inspector(QWidget):
         self.fields: dict[str, FieldEditor] = {}
         self.header: dict[str, FieldEditor] = {}
         self._applying = False
+        self._count = 0
         self._last_refusal = ""
         editor.message.connect(self._remember_refusal)
         outer = QVBoxLayout(self)
@@ -68,8 +69,16 @@ class Inspector(QWidget):
     def show_nodes(self, node_ids: list[str]) -> None:
         self.show_node(node_ids[0] if len(node_ids) == 1 else None, count=len(node_ids))
 
+    def _workflow_text(self) -> str:
+        n = len(self.doc)
+        return (
+            f"<b>{self.doc.name}</b><br>{n} node{'s' if n != 1 else ''}. "
+            "Select a node to edit it; drag kinds from the palette to add nodes."
+        )
+
     def show_node(self, node_id: str | None, count: int = 0) -> None:
         self.node_id = node_id if node_id in self.doc else None
+        self._count = count
         self.fields, self.header = {}, {}
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -84,11 +93,7 @@ class Inspector(QWidget):
             if count > 1:
                 self.title.setText(f"<b>{count} nodes selected</b><br>Select one node to edit its settings.")
             else:
-                n = len(self.doc)
-                self.title.setText(
-                    f"<b>{self.doc.name}</b><br>{n} node{'s' if n != 1 else ''}. "
-                    "Select a node to edit it; drag kinds from the palette to add nodes."
-                )
+                self.title.setText(self._workflow_text())
             layout.addStretch(1)
             self.scroll.setWidget(page)
             return
@@ -227,6 +232,8 @@ class Inspector(QWidget):
     # --- following the document ----------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
         if self.node_id is None:
+            if isinstance(change, DocumentReset | WorkflowRenamed | NodeAdded | NodeRemoved) and self._count == 0:
+                self.title.setText(self._workflow_text())
             return
         if isinstance(change, NodeUpdated) and change.new.id == self.node_id:
             if not self._applying:

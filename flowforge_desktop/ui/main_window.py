@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPointF, QRectF, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QPointF, QRectF, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -36,6 +36,7 @@ from flowforge_desktop.ui.editor import Editor
 from flowforge_desktop.ui.inspector import Inspector
 from flowforge_desktop.ui.palette import Palette
 from flowforge_desktop.ui.scene import NODE_WIDTH, WorkflowScene
+from flowforge_desktop.ui.theme import CanvasTheme
 from flowforge_desktop.ui.view import CanvasView, selected_connections, selected_group_ids, selected_note_ids
 
 APP_TITLE = "FlowForge Desktop"
@@ -251,6 +252,15 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         self.inspector.show_nodes(self.scene.selected_node_ids())
+
+    def set_node_state(self, node_id: str, state: str | None) -> None:
+        """Run / debug state badge on a node (queued, running, paused, succeeded, failed, skipped...)."""
+        self.scene.set_node_state(node_id, state)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.PaletteChange:
+            self.scene.set_theme(CanvasTheme.from_palette(self.palette()))
+        super().changeEvent(event)
 
     # ========================================================================= files ===
     def new_document(self) -> bool:

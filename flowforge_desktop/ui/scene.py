@@ -469,7 +469,8 @@ class GroupItem(QGraphicsItem):
         self.group = group
         self.group_id = group.id
         self.collapsed = False
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        # movable so that dragging its title moves the members selected with it (see the view)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setZValue(-5)
         self.rect = QRectF()
         self.update_bounds()
@@ -486,6 +487,7 @@ class GroupItem(QGraphicsItem):
             bounds = QRectF()
             for item in items:
                 bounds = bounds.united(item.rect.translated(item.pos()))
+            bounds = bounds.translated(-self.pos())  # the group itself moves while its title is dragged
             origin = bounds.topLeft()
             if self.collapsed:
                 rect = QRectF(origin.x(), origin.y() - self.TITLE, NODE_WIDTH + 40, self.TITLE + 44)
@@ -501,7 +503,7 @@ class GroupItem(QGraphicsItem):
         return QRectF(self.rect.x(), self.rect.y(), self.rect.width(), self.TITLE)
 
     def anchor(self, output: bool) -> QPointF:
-        r = self.rect
+        r = self.rect.translated(self.pos())
         return QPointF(r.right() if output else r.left(), r.center().y())
 
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -798,6 +800,15 @@ class WorkflowScene(QGraphicsScene):
                 edge.update_path()
         group.update()
         self.overview_dirty = True
+
+    def set_theme(self, theme: CanvasTheme) -> None:
+        """The OS switched between light and dark: repaint everything, cached pixmaps included."""
+        self.theme = theme
+        self.title_metrics = QFontMetricsF(theme.title_font)
+        self.small_metrics = QFontMetricsF(theme.small_font)
+        self.setBackgroundBrush(QBrush(theme.background))
+        for item in self.items():
+            item.update()
 
     # --- state badges (runs, debugger) -----------------------------------------------------------
     def set_node_state(self, node_id: str, state: str | None) -> None:

@@ -215,12 +215,19 @@ class CanvasView(QGraphicsView):
                 self._start_link(node, hit[0], hit[1], pos)
                 event.accept()
                 return
-            if node is None and isinstance(self.itemAt(event.position().toPoint()), GroupItem):
-                group = self.itemAt(event.position().toPoint())
-                if group.title_rect().contains(pos) and pos.x() < group.rect.x() + 30:
+            group = self.itemAt(event.position().toPoint())
+            if node is None and isinstance(group, GroupItem):
+                local = group.mapFromScene(pos)
+                if group.title_rect().contains(local) and local.x() < group.rect.x() + 30:
                     self.wscene.set_group_collapsed(group.group_id, not group.collapsed)
                     event.accept()
                     return
+                if not group.collapsed and not (event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+                    # dragging a group's title drags its members
+                    self.wscene.clearSelection()
+                    for member in group.members():
+                        member.setSelected(True)
+                    group.setSelected(True)
         self.wscene.mouse_moving = True
         super().mousePressEvent(event)
         # remember where the selection started, to commit one move command on release
@@ -276,6 +283,10 @@ class CanvasView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
         self.wscene.mouse_moving = False
+        for group in self.wscene.groups.values():
+            if not group.pos().isNull():
+                group.setPos(0, 0)
+                group.update_bounds()
         self._commit_move()
 
     def _commit_move(self) -> None:

@@ -375,3 +375,28 @@ def test_refcount_of_none_survives_many_void_qt_calls(win):
         win.view.setObjectName("canvas")
     after = sys.getrefcount(None)
     assert abs(after - before) < 1000
+
+
+def test_dragging_a_group_title_moves_its_members_in_one_step(win, qtbot):
+    add(win, "manual", 0, 0, "a")
+    add(win, "http", 300, 0, "b", url="https://e.com")
+    add(win, "manual", 0, 400, "outside")
+    group = win.editor.group(["a", "b"], "Pair")
+    item = win.scene.groups[group.id]
+    title = item.title_rect()
+    start = vp(win, title.x() + 120, title.y() + 10)
+    count = win.stack.count()
+    drag(qtbot, win, start, start + QPoint(40, 60))
+    a, b = win.doc.node("a").position, win.doc.node("b").position
+    assert a == (40.0, 60.0) and b == (340.0, 60.0)
+    assert win.doc.node("outside").position == (0.0, 400.0)
+    assert win.stack.count() == count + 1
+    assert item.pos() == QPointF(0, 0) and item.rect.contains(win.scene.nodes["a"].pos())
+
+
+def test_the_canvas_follows_a_palette_change(win):
+    from flowforge_desktop.ui.theme import dark_palette
+
+    assert not win.scene.theme.dark
+    win.setPalette(dark_palette())
+    assert win.scene.theme.dark
