@@ -61,10 +61,16 @@ def workflow_json(nodes: list[dict], edges: list[tuple[int, int]]) -> str:
             spec = {"type": "operation", "kind": "transform", "config": {}}
         out_nodes.append({"id": f"n{i}", "name": f"Node {i}", "position": [n["x"], n["y"]], **spec})
     conns = [{"from": f"n{a}", "to": f"n{b}", "from_port": "out", "to_port": "in"} for a, b in edges]
-    return json.dumps({
-        "format": "flowforge.workflow", "version": 1, "id": "bench", "name": "Bench",
-        "nodes": out_nodes, "connections": conns,
-    })
+    return json.dumps(
+        {
+            "format": "flowforge.workflow",
+            "version": 1,
+            "id": "bench",
+            "name": "Bench",
+            "nodes": out_nodes,
+            "connections": conns,
+        }
+    )
 
 
 def frame_sequence(view, set_view: Callable[[float, float, float], None], center: tuple[float, float]):
@@ -204,7 +210,7 @@ def bench_nodegraphqt(nodes: list[dict], edges: list[tuple[int, int]]) -> dict |
 
 def summarize(times: list[float]) -> str:
     times = sorted(times)
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return f"{statistics.median(times):7.1f} / {p95:7.1f} / {max(times):7.1f}"
 
 
@@ -222,10 +228,14 @@ def main() -> int:
         os.environ.setdefault("FLOWFORGE_DATA_DIR", tmp)
         ours = bench_ours(text, path)
     theirs = None if args.no_nodegraphqt else bench_nodegraphqt(nodes, edges)
-    print(f"\nCanvas benchmark: {len(nodes)} nodes, {len(edges)} edges, viewport 1600x1000 offscreen, "
-          f"Python {sys.version.split()[0]}")
-    print(f"(our file parse + validate alone: {ours['parse+validate']:.2f} s; "
-          f"hub node for the drag has {ours['hub_edges']} edges)\n")
+    print(
+        f"\nCanvas benchmark: {len(nodes)} nodes, {len(edges)} edges, viewport 1600x1000 offscreen, "
+        f"Python {sys.version.split()[0]}"
+    )
+    print(
+        f"(our file parse + validate alone: {ours['parse+validate']:.2f} s; "
+        f"hub node for the drag has {ours['hub_edges']} edges)\n"
+    )
     print(f"{'measure':<28}{'FlowForge':>26}{'NodeGraphQt':>26}")
     print("-" * 80)
 
@@ -240,8 +250,11 @@ def main() -> int:
         other = theirs["frames"].get(phase) if theirs else None
         row(f"  {phase} ({len(times)})", summarize(times), summarize(other) if other else "n/a")
     all_ours = [t for phase, ts in ours["frames"].items() for t in ts]
-    row("  all frames", summarize(all_ours),
-        summarize([t for ts in theirs["frames"].values() for t in ts]) if theirs else "n/a")
+    row(
+        "  all frames",
+        summarize(all_ours),
+        summarize([t for ts in theirs["frames"].values() for t in ts]) if theirs else "n/a",
+    )
     print("\ntargets: open <= 1.5 s, frames <= 16 ms")
     return 0
 

@@ -134,7 +134,7 @@ class MoveCommand(DocCommand):
     def id(self) -> int:
         return MOVE_ID
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, MoveCommand) or other.stamp - self.stamp > MERGE_WINDOW_S:
             return False
         if set(other.new) != set(self.new) or set(other.new_notes) != set(self.new_notes):
@@ -167,7 +167,7 @@ class UpdateNodeCommand(DocCommand):
     def id(self) -> int:
         return UPDATE_ID if self.merge_key else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, UpdateNodeCommand) or not self.merge_key:
             return False
         if (other.node_id, other.merge_key) != (self.node_id, self.merge_key):

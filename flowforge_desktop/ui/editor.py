@@ -21,7 +21,6 @@ from flowforge_desktop.model.changes import Connection
 from flowforge_desktop.model.document import Fragment, WorkflowDocument
 from flowforge_desktop.model.errors import EditRefused, WorkflowLoadError
 from flowforge_desktop.model.schema import FORMAT_NAME, FORMAT_VERSION, Group, NodeSpec, StickyNote
-from flowforge_desktop.ui.starters import starter_config
 from flowforge_desktop.ui.commands import (
     AddFragmentCommand,
     AddGroupCommand,
@@ -34,6 +33,7 @@ from flowforge_desktop.ui.commands import (
     UpdateNodeCommand,
     UpdateNoteCommand,
 )
+from flowforge_desktop.ui.starters import starter_config
 
 LAYER_GAP = 280.0
 ROW_GAP = 150.0
@@ -249,6 +249,7 @@ def layered_layout(
     positions: dict[str, tuple[float, float]] = {}
     rows: dict[str, float] = {}
     for layer, generation in enumerate(nx.topological_generations(graph)):
+
         def key(node_id: str) -> tuple[float, float]:
             preds = [rows[p] for p in graph.predecessors(node_id) if p in rows]
             return (sum(preds) / len(preds) if preds else float("inf"), doc.node(node_id).position[1])

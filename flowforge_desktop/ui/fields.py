@@ -369,7 +369,9 @@ class SecretField(TextField):
 
     def _update_hint(self, text: str) -> None:
         literal = bool(text) and "{{" not in text
-        self.hint.setText("This value is saved in the workflow file; use a secret reference instead." if literal else "")
+        self.hint.setText(
+            "This value is saved in the workflow file; use a secret reference instead." if literal else ""
+        )
         self.hint.setVisible(literal)
 
 
@@ -447,4 +449,4 @@ def make_field(name: str, annotation: Any, parent: QWidget | None = None) -> Fie
     return JsonField(name, optional, parent)
 
 
-__all__ = ["FieldEditor", "field_kind", "make_field", "next_fire_text", "Qt"]
+__all__ = ["FieldEditor", "Qt", "field_kind", "make_field", "next_fire_text"]

@@ -101,7 +101,9 @@ class Inspector(QWidget):
         kind = self.doc.registry.get(spec.kind)
         kind_text = kind.display_title() if kind else f"unknown kind '{spec.kind}'"
         desc = kind.description if kind else self.doc.registry.unknown_kind_message(spec.kind)
-        self.title.setText(f"<b>{kind_text}</b> <span style='color:gray'>· id {spec.id}</span><br><small>{desc}</small>")
+        self.title.setText(
+            f"<b>{kind_text}</b> <span style='color:gray'>· id {spec.id}</span><br><small>{desc}</small>"
+        )
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addLayout(form)

@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey  # noqa: N806
+        K = QKeySequence.StandardKey
         a = self.actions_by_name = {}
         a["new"] = self._action("&New", self.new_document, K.New)
         a["open"] = self._action("&Open…", self.open_dialog, K.Open)
@@ -162,7 +162,9 @@ class MainWindow(QMainWindow):
         a["undo"] = self.stack.createUndoAction(self, "&Undo")
         a["undo"].setShortcut(QKeySequence(K.Undo))
         a["redo"] = self.stack.createRedoAction(self, "&Redo")
-        a["redo"].setShortcuts(list(dict.fromkeys([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])))
+        a["redo"].setShortcuts(
+            list(dict.fromkeys([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]))
+        )
         self.addAction(a["undo"])
         self.addAction(a["redo"])
         a["cut"] = self._action("Cu&t", self.cut, K.Cut)
@@ -206,8 +208,27 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit = bar.addMenu("&Edit")
-        for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
-                     "add_node", "add_note", "toggle_disabled", None, "group", "ungroup", "collapse", None, "layout"):
+        for name in (
+            "undo",
+            "redo",
+            None,
+            "cut",
+            "copy",
+            "paste",
+            "duplicate",
+            "delete",
+            "select_all",
+            None,
+            "add_node",
+            "add_note",
+            "toggle_disabled",
+            None,
+            "group",
+            "ungroup",
+            "collapse",
+            None,
+            "layout",
+        ):
             edit.addSeparator() if name is None else edit.addAction(a[name])
         view = bar.addMenu("&View")
         for name in ("zoom_in", "zoom_out", "zoom_reset", "fit_all", "fit_selection", None, "snap", "minimap"):
@@ -222,8 +243,21 @@ class MainWindow(QMainWindow):
         tb = self.addToolBar("Main")
         tb.setObjectName("toolbar_main")
         tb.setIconSize(QSize(16, 16))
-        for name in ("new", "open", "save", None, "undo", "redo", None, "zoom_out", "zoom_in", "fit_all", None,
-                     "layout", "add_note"):
+        for name in (
+            "new",
+            "open",
+            "save",
+            None,
+            "undo",
+            "redo",
+            None,
+            "zoom_out",
+            "zoom_in",
+            "fit_all",
+            None,
+            "layout",
+            "add_note",
+        ):
             tb.addSeparator() if name is None else tb.addAction(a[name])
         self.toolbar = tb
 
@@ -257,7 +291,7 @@ class MainWindow(QMainWindow):
         """Run / debug state badge on a node (queued, running, paused, succeeded, failed, skipped...)."""
         self.scene.set_node_state(node_id, state)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self.scene.set_theme(CanvasTheme.from_palette(self.palette()))
         super().changeEvent(event)
@@ -443,11 +477,11 @@ class MainWindow(QMainWindow):
             return
         self.open_path(workflow)
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802, ANN001
+    def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802, ANN001
+    def dropEvent(self, event) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             self._files_dropped(paths)
@@ -545,7 +579,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name["snap"].setChecked(self.settings.value("canvas/snap", False, type=bool))
         self.actions_by_name["minimap"].setChecked(self.settings.value("canvas/minimap", True, type=bool))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
             event.ignore()
             return
@@ -684,11 +718,15 @@ class MainWindow(QMainWindow):
         }.get(QMessageBox.StandardButton(answer), "cancel")
 
     def _ask_open_path(self, title: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, title, str(Path(self.path).parent) if self.path else "", JSON_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, title, str(Path(self.path).parent) if self.path else "", JSON_FILTER
+        )
         return path or None
 
     def _ask_save_path(self, title: str, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, suggested, JSON_FILTER if suggested.endswith(".json") else "")
+        path, _ = QFileDialog.getSaveFileName(
+            self, title, suggested, JSON_FILTER if suggested.endswith(".json") else ""
+        )
         return path or None
 
     def _ask_recover(self, recovery: Recovery) -> bool:

@@ -17,10 +17,10 @@ CATEGORY_TITLES = {"trigger": "Triggers", "action": "Actions", "operation": "Ope
 
 
 class KindTree(QTreeWidget):
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [MIME_KIND]
 
-    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:  # noqa: N802
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:
         mime = QMimeData()
         kinds = [i.data(0, Qt.ItemDataRole.UserRole) for i in items if i.data(0, Qt.ItemDataRole.UserRole)]
         if kinds:
@@ -30,7 +30,7 @@ class KindTree(QTreeWidget):
 
 
 class Palette(QWidget):
-    kindActivated = Signal(str)  # noqa: N815 - Qt naming
+    kindActivated = Signal(str)
 
     def __init__(self, registry: NodeRegistry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,7 +63,9 @@ class Palette(QWidget):
             item.setIcon(0, kind_icon(kind.kind, kind.icon, CATEGORY_COLORS.get(cat, "#888")))
             item.setToolTip(0, f"{kind.description}\n\nDrag onto the canvas, or double-click to add.")
             item.setData(0, Qt.ItemDataRole.UserRole, kind.kind)
-            item.setData(0, Qt.ItemDataRole.UserRole + 1, f"{kind.kind} {kind.display_title()} {kind.description}".lower())
+            item.setData(
+                0, Qt.ItemDataRole.UserRole + 1, f"{kind.kind} {kind.display_title()} {kind.description}".lower()
+            )
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
             parent_item.addChild(item)
             self.items[kind.kind] = item

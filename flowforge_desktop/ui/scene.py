@@ -106,11 +106,22 @@ class NodeShape:
     """Geometry and labels shared by every node with the same kind and ports (computed once)."""
 
     __slots__ = (
-        "bounds", "color", "hit_rects", "icon", "in_labels", "in_names", "in_pos", "known", "out_labels",
-        "out_names", "out_pos", "rect", "title",
+        "bounds",
+        "color",
+        "hit_rects",
+        "icon",
+        "in_labels",
+        "in_names",
+        "in_pos",
+        "known",
+        "out_labels",
+        "out_names",
+        "out_pos",
+        "rect",
+        "title",
     )
 
-    def __init__(self, kind, kind_name: str, node_type: str, in_ports, out_ports) -> None:  # noqa: ANN001
+    def __init__(self, kind, kind_name: str, node_type: str, in_ports, out_ports) -> None:
         self.known = kind is not None
         self.title = kind.display_title() if kind else kind_name
         self.icon = kind.icon if kind else None
@@ -132,7 +143,7 @@ class NodeShape:
         ]
 
 
-def _static_ports(kind) -> bool:  # noqa: ANN001
+def _static_ports(kind) -> bool:
     """Whether a kind's ports do not depend on its config (then they are cached per kind)."""
     return (
         getattr(kind.input_ports, "__func__", None) is NodeKind.input_ports.__func__
@@ -218,7 +229,7 @@ class NodeItem(QGraphicsItem):
         return QRectF(NODE_WIDTH - 9, -9, 18, 18)
 
     # --- Qt ----------------------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self.bounds
 
     def shape(self) -> QPainterPath:
@@ -226,7 +237,7 @@ class NodeItem(QGraphicsItem):
         path.addRect(self.rect.adjusted(-8, 0, 8, 0))
         return path
 
-    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         pos = event.pos()
         if self.problems and self.badge_rect().adjusted(-4, -4, 4, 4).contains(pos):
             tip = "\n".join(self.problems)
@@ -369,7 +380,7 @@ class EdgeItem(QGraphicsItem):
         self.bounds = path.controlPointRect().adjusted(-4, -4, 4, 4)
         self._shape = None
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self.bounds
 
     def shape(self) -> QPainterPath:
@@ -429,7 +440,7 @@ class NoteItem(QGraphicsItem):
             self.setPos(QPointF(*note.position))
         self.update()
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):  # noqa: N802, ANN001
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
         if (
             change == QGraphicsItem.GraphicsItemChange.ItemPositionChange
             and self.wscene.snap_to_grid
@@ -438,7 +449,7 @@ class NoteItem(QGraphicsItem):
             return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
         return super().itemChange(change, value)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self.rect.adjusted(-2, -2, 2, 2)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
@@ -506,7 +517,7 @@ class GroupItem(QGraphicsItem):
         r = self.rect.translated(self.pos())
         return QPointF(r.right() if output else r.left(), r.center().y())
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self.rect.adjusted(-2, -2, 2, 2)
 
     def shape(self) -> QPainterPath:
@@ -541,7 +552,7 @@ class GroupItem(QGraphicsItem):
 class WorkflowScene(QGraphicsScene):
     """Items for a document's nodes, edges, notes and groups; rebuilt on DocumentReset."""
 
-    def __init__(self, doc: WorkflowDocument, theme: CanvasTheme | None = None, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, doc: WorkflowDocument, theme: CanvasTheme | None = None, parent=None) -> None:
         super().__init__(parent)
         self.doc = doc
         self.theme = theme or CanvasTheme.from_palette()

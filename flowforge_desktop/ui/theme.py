@@ -126,7 +126,7 @@ def dark_palette() -> QPalette:
     return p
 
 
-def apply_theme(app, mode: str = "auto") -> None:  # noqa: ANN001 - QApplication
+def apply_theme(app, mode: str = "auto") -> None:
     """auto: follow the OS (Qt 6.5+ colour scheme); 'dark' / 'light' force one."""
     from PySide6.QtCore import Qt
 

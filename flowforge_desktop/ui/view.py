@@ -47,9 +47,9 @@ ZOOM_STEP = 1.2
 
 
 class CanvasView(QGraphicsView):
-    zoomChanged = Signal(float)  # noqa: N815 - Qt naming
-    filesDropped = Signal(list)  # noqa: N815
-    editNoteRequested = Signal(str)  # noqa: N815
+    zoomChanged = Signal(float)
+    filesDropped = Signal(list)
+    editNoteRequested = Signal(str)
 
     def __init__(self, scene: WorkflowScene, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -129,7 +129,7 @@ class CanvasView(QGraphicsView):
         else:
             self.editor.message.emit("select nodes to fit them in the window")
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()
         if delta == 0:
             return
@@ -139,16 +139,16 @@ class CanvasView(QGraphicsView):
         self.scale(factor, factor)
         self._zoom_changed()
 
-    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
         self.minimap.refresh_view()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.minimap.place()
 
     # --- painting ---------------------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         theme = self.wscene.theme
         painter.fillRect(rect, theme.background)
         zoom = self.zoom()
@@ -175,7 +175,7 @@ class CanvasView(QGraphicsView):
         painter.setPen(QPen(theme.grid_major, 0))
         painter.drawLines(major)
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         scene = self.wscene
         if not scene.overview:
             return
@@ -198,7 +198,7 @@ class CanvasView(QGraphicsView):
                 painter.drawRect(item.rect.translated(item.pos()))
 
     # --- mouse ------------------------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = self.mapToScene(event.position().toPoint())
         self.last_scene_pos = pos
         if event.button() == Qt.MouseButton.MiddleButton or (
@@ -238,7 +238,7 @@ class CanvasView(QGraphicsView):
             i.note_id: (i.pos().x(), i.pos().y()) for i in self.wscene.selectedItems() if isinstance(i, NoteItem)
         }
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             delta = event.position().toPoint() - self._pan_from
             self._pan_from = event.position().toPoint()
@@ -257,7 +257,7 @@ class CanvasView(QGraphicsView):
     def _follow_drag(self) -> None:
         """Nodes moved by Qt's item drag: snap them, then re-route their edges (never a full relayout)."""
         scene = self.wscene
-        for node_id, (x0, y0) in self._press_positions.items():
+        for node_id in self._press_positions:
             item = scene.nodes.get(node_id)
             if item is None:
                 continue
@@ -271,7 +271,7 @@ class CanvasView(QGraphicsView):
                 item.last_routed = (pos.x(), pos.y())
                 scene.node_moved(item)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             self._pan_from = None
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
@@ -304,7 +304,7 @@ class CanvasView(QGraphicsView):
         if moved or notes:
             self.editor.move(moved, notes)
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = self.mapToScene(event.position().toPoint())
         item = self.itemAt(event.position().toPoint())
         if isinstance(item, NoteItem):
@@ -360,9 +360,7 @@ class CanvasView(QGraphicsView):
         other_port, other_is_output = hit
         if other_is_output == output:
             side = "an output" if output else "an input"
-            self.editor.message.emit(
-                f"cannot connect {side} to {side}: drag from an output port to an input port"
-            )
+            self.editor.message.emit(f"cannot connect {side} to {side}: drag from an output port to an input port")
             return
         if output:
             self.editor.connect(node_id, target.node_id, port, other_port)
@@ -376,7 +374,7 @@ class CanvasView(QGraphicsView):
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -384,7 +382,7 @@ class CanvasView(QGraphicsView):
             return
         super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
             self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
@@ -393,21 +391,21 @@ class CanvasView(QGraphicsView):
         super().keyReleaseEvent(event)
 
     # --- drops ---------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802, ANN001
+    def dragEnterEvent(self, event) -> None:
         mime = event.mimeData()
         if mime.hasFormat(MIME_KIND) or mime.hasUrls():
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802, ANN001
+    def dragMoveEvent(self, event) -> None:
         mime = event.mimeData()
         if mime.hasFormat(MIME_KIND) or mime.hasUrls():
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event) -> None:  # noqa: N802, ANN001
+    def dropEvent(self, event) -> None:
         mime = event.mimeData()
         if mime.hasFormat(MIME_KIND):
             kind = bytes(mime.data(MIME_KIND)).decode()
@@ -504,7 +502,7 @@ class QuickAddPopup(QFrame):
                     best, best_score = item, score
         self.list.setCurrentItem(best)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802, ANN001
+    def eventFilter(self, obj, event) -> bool:
         if obj is self.search and event.type() == QEvent.Type.KeyPress:
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
@@ -552,7 +550,7 @@ class Minimap(QWidget):
         vp = self.view.viewport().geometry()
         self.move(vp.right() - self.width() - 10, vp.bottom() - self.height() - 10)
 
-    def showEvent(self, event) -> None:  # noqa: N802, ANN001
+    def showEvent(self, event) -> None:
         self.place()
         self._rebuild()
         super().showEvent(event)
@@ -598,7 +596,7 @@ class Minimap(QWidget):
         self._pixmap = pixmap
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802, ANN001
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         if self._pixmap is not None:
             painter.drawPixmap(0, 0, self._pixmap)
@@ -607,17 +605,19 @@ class Minimap(QWidget):
         painter.setPen(QPen(self.view.wscene.theme.selection, 1.5))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(
-            QRectF(ox + visible.x() * scale, oy + visible.y() * scale, visible.width() * scale, visible.height() * scale)
+            QRectF(
+                ox + visible.x() * scale, oy + visible.y() * scale, visible.width() * scale, visible.height() * scale
+            )
         )
 
     def _center_on(self, pos: QPointF) -> None:
         scale, ox, oy = self._transform()
         self.view.centerOn(QPointF((pos.x() - ox) / scale, (pos.y() - oy) / scale))
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self._center_on(event.position())
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self._center_on(event.position())
 

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from designer_helpers import make_window  # noqa: E402
+from designer_helpers import make_window
 
 
 @pytest.fixture

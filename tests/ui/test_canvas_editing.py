@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 
+from designer_helpers import vp
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from flowforge_desktop.model import codec
 from flowforge_desktop.model.changes import Connection
-from flowforge_desktop.ui.scene import HEADER, NODE_WIDTH, PORT_ROW
+from flowforge_desktop.ui.scene import NODE_WIDTH
 from flowforge_desktop.ui.view import MIME_KIND
-
-from designer_helpers import vp
 
 
 def drop_kind(window, kind: str, point: QPoint) -> None:
@@ -215,8 +214,11 @@ def test_quick_add_popup_adds_and_connects_to_the_selected_node(win, qtbot):
     popup = win.view.quick_add
     assert popup is not None and popup.isVisible()
     qtbot.keyClicks(popup.search, "http")
-    visible = [popup.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(popup.list.count())
-               if not popup.list.item(i).isHidden()]
+    visible = [
+        popup.list.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(popup.list.count())
+        if not popup.list.item(i).isHidden()
+    ]
     assert visible == ["webhook", "http"]  # the webhook's description mentions HTTP
     assert popup.list.currentItem().data(Qt.ItemDataRole.UserRole) == "http"  # the best match is highlighted
     qtbot.keyClick(popup.search, Qt.Key.Key_Return)
@@ -346,14 +348,21 @@ def test_sticky_notes_groups_badges_and_unknown_kinds(win, qtbot, tmp_path):
     assert win.scene.nodes["a"].state is None
     # an invalid config and an unknown kind show error badges with their message as tooltip
     path = tmp_path / "odd.json"
-    path.write_text(json.dumps({
-        "format": "flowforge.workflow", "version": 1, "id": "x", "name": "odd",
-        "nodes": [
-            {"id": "p", "type": "action", "kind": "pdf_render", "config": {"a": 1}, "position": [0, 0]},
-            {"id": "h", "type": "action", "kind": "http", "config": {"url": "htp:/x"}, "position": [300, 0]},
-        ],
-        "connections": [],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "format": "flowforge.workflow",
+                "version": 1,
+                "id": "x",
+                "name": "odd",
+                "nodes": [
+                    {"id": "p", "type": "action", "kind": "pdf_render", "config": {"a": 1}, "position": [0, 0]},
+                    {"id": "h", "type": "action", "kind": "http", "config": {"url": "htp:/x"}, "position": [300, 0]},
+                ],
+                "connections": [],
+            }
+        )
+    )
     assert win.open_path(str(path))
     qtbot.waitUntil(lambda: bool(win.scene.nodes["h"].problems))  # badges are computed after the first paint
     assert win.scene.nodes["p"].problems == [

@@ -86,8 +86,9 @@ def test_a_file_dropped_on_the_canvas_opens(win, examples_dir):
     enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime, buttons, mods)
     QApplication.sendEvent(win.view.viewport(), enter)
     assert enter.isAccepted()
-    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(win.view.viewport(), event)
     assert win.path == str((examples_dir / "webhook_forward.json").resolve())
     assert len(win.doc) > 0
@@ -156,12 +157,16 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path, examples_dir):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run(
         [sys.executable, "-c", CRASHING_SESSION, str(tmp_path / "crashed.ini"), str(autosave), str(workflow)],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=60,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == -9, proc.stderr
     assert len(list(autosave.glob("*.meta.json"))) == 1
 
-    window, answers = make_window(qtbot, tmp_path)
+    window, _answers = make_window(qtbot, tmp_path)
     offered = []
     window.ask_recover = lambda recovery: offered.append(recovery) or True
     assert window.offer_recovery()
@@ -181,12 +186,27 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path, examples_dir):
 
 
 def test_a_declined_recovery_is_discarded(qtbot, tmp_path):
-    from flowforge_desktop.ui.autosave import Autosaver, _LIVE_TOKENS
+    from flowforge_desktop.ui.autosave import _LIVE_TOKENS, Autosaver
 
     crashed = Autosaver(tmp_path / "autosave")
-    crashed.write(codec.dumps(codec.loads(json.dumps({
-        "format": "flowforge.workflow", "version": 1, "id": "z", "name": "Lost", "nodes": [], "connections": []
-    })).document), None, "Lost")
+    crashed.write(
+        codec.dumps(
+            codec.loads(
+                json.dumps(
+                    {
+                        "format": "flowforge.workflow",
+                        "version": 1,
+                        "id": "z",
+                        "name": "Lost",
+                        "nodes": [],
+                        "connections": [],
+                    }
+                )
+            ).document
+        ),
+        None,
+        "Lost",
+    )
     _LIVE_TOKENS.discard(crashed.token)  # its window is gone without closing: a crash
     window, answers = make_window(qtbot, tmp_path)
     answers.recover = False
@@ -214,4 +234,3 @@ def test_the_cli_opens_the_designer_for_a_file(examples_dir, monkeypatch):
     assert cli.main([str(examples_dir / "health_check.json")]) == 0
     assert cli.main(["gui", "--theme", "dark"]) == 0
     assert opened == [(str(examples_dir / "health_check.json"), None), (None, "dark")]
-
