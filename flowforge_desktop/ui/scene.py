@@ -570,10 +570,11 @@ class WorkflowScene(QGraphicsScene):
         self.snap_to_grid = False
         self.mouse_moving = False
         self.overview = False
-        self.overview_dirty = True
+        self._invalidate()
         self.states: dict[str, str] = {}
         self._bounds = QRectF()
         self._bulk = False
+        self._all_bounds: QRectF | None = None
         self._shapes: dict[tuple, NodeShape] = {}
         self._unchecked: list[str] = []
         from PySide6.QtCore import QTimer
@@ -581,6 +582,11 @@ class WorkflowScene(QGraphicsScene):
         self._check_timer = QTimer(self)
         self._check_timer.setInterval(0)
         self._check_timer.timeout.connect(self._check_some)
+        # the far-zoom overview is rebuilt in idle time, so that zooming out does not wait for it
+        self._overview_timer = QTimer(self)
+        self._overview_timer.setSingleShot(True)
+        self._overview_timer.setInterval(250)
+        self._overview_timer.timeout.connect(self.overview_paths)
         self._unsubscribe = doc.subscribe(self.on_change)
         self.rebuild()
 
@@ -625,7 +631,8 @@ class WorkflowScene(QGraphicsScene):
             self.collapsed_groups &= set(self.groups)
             for group_id in self.collapsed_groups:
                 self.set_group_collapsed(group_id, True)
-            self.overview_dirty = True
+            self._invalidate()
+            self._overview_timer.start()
             if self.overview:
                 self._apply_overview(True)
         finally:
@@ -683,6 +690,10 @@ class WorkflowScene(QGraphicsScene):
         while self._unchecked:
             self._check_some()
 
+    def _invalidate(self) -> None:
+        self.overview_dirty = True
+        self._all_bounds = None
+
     def node_shape(self, spec: NodeSpec) -> NodeShape:
         kind = self.doc.registry.get(spec.kind)
         key = None
@@ -714,7 +725,8 @@ class WorkflowScene(QGraphicsScene):
 
     # --- following the document ----------------------------------------------------------------
     def on_change(self, change: Change) -> None:
-        self.overview_dirty = True
+        self._invalidate()
+        self._overview_timer.start()
         if isinstance(change, NodeUpdated):
             item = self.nodes.get(change.new.id)
             if item is None:
@@ -789,7 +801,8 @@ class WorkflowScene(QGraphicsScene):
             group = self.groups.get(group_id)
             if group is not None:
                 group.update_bounds()
-        self.overview_dirty = True
+        self._invalidate()
+        self._overview_timer.start()
 
     # --- groups -------------------------------------------------------------------------------
     def set_group_collapsed(self, group_id: str, collapsed: bool) -> None:
@@ -810,7 +823,7 @@ class WorkflowScene(QGraphicsScene):
                 edge.setVisible(not (collapsed and inside))
                 edge.update_path()
         group.update()
-        self.overview_dirty = True
+        self._invalidate()
 
     def set_theme(self, theme: CanvasTheme) -> None:
         """The OS switched between light and dark: repaint everything, cached pixmaps included."""
@@ -861,12 +874,21 @@ class WorkflowScene(QGraphicsScene):
         return None
 
     def nodes_bounds(self, node_ids: Iterable[str] | None = None) -> QRectF:
+        """Bounds of nodes (and, for all nodes, notes). Cached for the whole graph until it changes."""
+        if node_ids is None and self._all_bounds is not None:
+            return QRectF(self._all_bounds)
         items = self.nodes.values() if node_ids is None else [self.nodes[i] for i in node_ids if i in self.nodes]
         bounds = QRectF()
-        for item in items:
-            bounds = bounds.united(item.rect.translated(item.pos()))
+        if items:
+            pos = [item.spec.position for item in items]
+            left, top = min(p[0] for p in pos), min(p[1] for p in pos)
+            right = max(p[0] for p in pos) + NODE_WIDTH
+            bottom = max(item.spec.position[1] + item.rect.height() for item in items)
+            bounds = QRectF(left, top, right - left, bottom - top)
         for note in self.notes.values() if node_ids is None else ():
             bounds = bounds.united(note.rect.translated(note.pos()))
+        if node_ids is None:
+            self._all_bounds = QRectF(bounds)
         return bounds
 
     # --- overview (far zoom) -----------------------------------------------------------------------
@@ -881,7 +903,6 @@ class WorkflowScene(QGraphicsScene):
             item.setFlag(flag, on)
         for edge in self.edges.values():
             edge.setFlag(flag, on)
-        self.overview_dirty = True
 
     def overview_paths(self) -> tuple[dict[str, QPainterPath], QPainterPath, QPainterPath]:
         """Node rects by colour, and all edges as straight lines, built once per change."""

@@ -7,7 +7,7 @@ import json
 from designer_helpers import vp
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from flowforge_desktop.model import codec
 from flowforge_desktop.model.changes import Connection
@@ -309,7 +309,53 @@ def test_middle_drag_pans_and_wheel_zooms(win, qtbot):
     drag(qtbot, win, QPoint(400, 300), QPoint(300, 250), Qt.MouseButton.MiddleButton)
     moved = win.view.center_scene_pos()
     assert abs(moved.x() - center.x() - 100) < 2 and abs(moved.y() - center.y() - 50) < 2
+    # space + left drag pans too, and never moves or selects a node
+    win.view.setFocus()
+    qtbot.keyPress(win.view, Qt.Key.Key_Space)
+    drag(qtbot, win, vp(win, 100, 10), vp(win, 100, 10) + QPoint(-80, 0))
+    qtbot.keyRelease(win.view, Qt.Key.Key_Space)
+    assert abs(win.view.center_scene_pos().x() - moved.x() - 80) < 2
+    assert win.doc.node("a").position == (0.0, 0.0) and win.scene.selected_node_ids() == []
+    # the wheel zooms around the cursor
+    from PySide6.QtCore import QPoint as P
+    from PySide6.QtGui import QWheelEvent
+
+    zoom = win.view.zoom()
+    wheel = QWheelEvent(
+        QPointF(300, 300),
+        QPointF(win.view.viewport().mapToGlobal(P(300, 300))),
+        P(0, 0),
+        P(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(win.view.viewport(), wheel)
+    assert abs(win.view.zoom() - zoom * 1.2) < 1e-6
     assert len(win.doc) == 1 and win.stack.count() == 0
+
+
+def test_minimap_click_moves_the_view_and_far_zoom_uses_the_overview(win, qtbot):
+    for i in range(30):
+        add(win, "manual", (i % 6) * 300, (i // 6) * 200, f"n{i}")
+    win.actions_by_name["minimap"].setChecked(True)
+    minimap = win.view.minimap
+    assert minimap.isVisible()
+    qtbot.waitUntil(lambda: minimap._pixmap is not None)
+    before = win.view.center_scene_pos()
+    qtbot.mouseClick(minimap, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert win.view.center_scene_pos() != before
+    win.view.fit_all()
+    win.view.set_zoom(0.1)
+    assert win.scene.overview
+    assert win.scene.nodes["n0"].flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    _by_color, bodies, _lines = win.scene.overview_paths()
+    assert bodies.elementCount() == 30 * 5  # one rectangle per node
+    win.view.viewport().grab()
+    win.view.set_zoom(1.0)
+    assert not win.scene.overview
+    assert not win.scene.nodes["n0"].flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 
 def test_auto_layout_is_layered_and_undoable(win, qtbot):
