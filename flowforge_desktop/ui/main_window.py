@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QPointF, QRectF, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QStyle,
     QWidget,
 )
 
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.view.zoomChanged.connect(self._show_zoom)
         self.view.filesDropped.connect(self._files_dropped)
         self.view.editNoteRequested.connect(self.edit_note)
+        self.view.nodeActivated.connect(self._edit_node)
         self._unsubscribe = self.doc.subscribe(self._on_change)
 
         self.resize(1280, 800)
@@ -243,6 +245,17 @@ class MainWindow(QMainWindow):
         tb = self.addToolBar("Main")
         tb.setObjectName("toolbar_main")
         tb.setIconSize(QSize(16, 16))
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = self.style()
+        sp = QStyle.StandardPixmap
+        for name, theme_name, fallback in (
+            ("new", "document-new", sp.SP_FileIcon),
+            ("open", "document-open", sp.SP_DialogOpenButton),
+            ("save", "document-save", sp.SP_DialogSaveButton),
+            ("undo", "edit-undo", sp.SP_ArrowBack),
+            ("redo", "edit-redo", sp.SP_ArrowForward),
+        ):
+            a[name].setIcon(QIcon.fromTheme(theme_name, style.standardIcon(fallback)))
         for name in (
             "new",
             "open",
@@ -286,6 +299,15 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         self.inspector.show_nodes(self.scene.selected_node_ids())
+
+    def _edit_node(self, node_id: str) -> None:
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+        self.inspector.show_node(node_id)
+        name = self.inspector.header.get("name")
+        if name is not None:
+            name.edit.setFocus()
+            name.edit.selectAll()
 
     def set_node_state(self, node_id: str, state: str | None) -> None:
         """Run / debug state badge on a node (queued, running, paused, succeeded, failed, skipped...)."""

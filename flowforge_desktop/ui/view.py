@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
@@ -50,6 +52,7 @@ class CanvasView(QGraphicsView):
     zoomChanged = Signal(float)
     filesDropped = Signal(list)
     editNoteRequested = Signal(str)
+    nodeActivated = Signal(str)  # a node was double-clicked: edit it
 
     def __init__(self, scene: WorkflowScene, editor: Editor, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -316,6 +319,10 @@ class CanvasView(QGraphicsView):
         if item is None:
             self.show_quick_add(pos)
             return
+        if isinstance(item, NodeItem):
+            self.wscene.select_nodes([item.node_id])
+            self.nodeActivated.emit(item.node_id)
+            return
         super().mouseDoubleClickEvent(event)
 
     # --- connecting ports -----------------------------------------------------------------------------
@@ -374,10 +381,28 @@ class CanvasView(QGraphicsView):
             return True
         return super().event(event)
 
+    NUDGES: ClassVar[dict[Qt.Key, tuple[int, int]]] = {
+        Qt.Key.Key_Left: (-1, 0),
+        Qt.Key.Key_Right: (1, 0),
+        Qt.Key.Key_Up: (0, -1),
+        Qt.Key.Key_Down: (0, 1),
+    }
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        if event.key() in self.NUDGES and self.wscene.selected_node_ids():
+            # arrows nudge the selection one grid step (Shift: one pixel); quick nudges merge into one undo step
+            dx, dy = self.NUDGES[event.key()]
+            step = 1.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else GRID
+            positions = {}
+            for node_id in self.wscene.selected_node_ids():
+                x, y = self.editor.doc.node(node_id).position
+                positions[node_id] = (x + dx * step, y + dy * step)
+            self.editor.move(positions, text="Nudge")
             event.accept()
             return
         super().keyPressEvent(event)

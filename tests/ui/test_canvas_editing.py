@@ -455,3 +455,18 @@ def test_the_canvas_follows_a_palette_change(win):
     assert not win.scene.theme.dark
     win.setPalette(dark_palette())
     assert win.scene.theme.dark
+
+
+def test_arrow_keys_nudge_and_double_click_edits_the_node(win, qtbot):
+    add(win, "manual", 0, 0, "a")
+    win.scene.select_nodes(["a"])
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Right)
+    qtbot.keyClick(win.view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert win.doc.node("a").position == (20.0, 1.0)
+    assert win.stack.count() == 1  # quick nudges merge
+    win.stack.undo()
+    assert win.doc.node("a").position == (0.0, 0.0)
+    qtbot.mouseDClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=vp(win, 100, 10))
+    assert win.inspector.node_id == "a"
+    assert win.inspector.header["name"].edit.hasFocus()
