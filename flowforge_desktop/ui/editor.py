@@ -67,28 +67,38 @@ class Editor(QObject):
             self.stack.endMacro()
 
     # ------------------------------------------------------------------------ nodes ---
-    def add_node(self, kind: str, position: tuple[float, float], **fields: Any) -> NodeSpec | None:
+    def new_spec(self, kind: str, position: tuple[float, float], **fields: Any) -> NodeSpec | None:
+        """A node of ``kind`` with a free id and a starter config, not yet added."""
         kind_cls = self.doc.registry.get(kind)
         if kind_cls is not None and "config" not in fields:
             fields["config"] = starter_config(kind_cls)
         try:
-            spec = self.doc.new_node(kind, position, **fields)
+            return self.doc.new_node(kind, position, **fields)
         except EditRefused as exc:
             self.message.emit(str(exc))
+            return None
+
+    def add_node(self, kind: str, position: tuple[float, float], **fields: Any) -> NodeSpec | None:
+        spec = self.new_spec(kind, position, **fields)
+        if spec is None:
             return None
         ok = self.execute(AddFragmentCommand(self.doc, Fragment(nodes=[spec]), f"Add {spec.name}"))
         return spec if ok else None
 
     def add_node_after(self, kind: str, position: tuple[float, float], source: str | None) -> NodeSpec | None:
-        """Quick-add: add a node and connect the selected node's first output to its first input."""
-        with self.macro(f"Add {kind}"):
-            spec = self.add_node(kind, position)
-            if spec is not None and source and source in self.doc:
-                outs = self.doc.output_ports(source)
-                ins = self.doc.input_ports(spec.id)
-                if outs and ins:
-                    self.connect(source, spec.id, outs[0].name, ins[0].name)
-        return spec
+        """Quick-add: a node connected from the selected node's first output, in one undo step."""
+        spec = self.new_spec(kind, position)
+        if spec is None:
+            return None
+        connections = []
+        if source and source in self.doc:
+            outs = self.doc.output_ports(source)
+            ins = self.doc.registry.get(kind).input_ports(spec.config)
+            if outs and ins:
+                connections.append(Connection(source, spec.id, outs[0].name, ins[0].name))
+        fragment = Fragment(nodes=[spec], connections=connections)
+        ok = self.execute(AddFragmentCommand(self.doc, fragment, f"Add {spec.name}"))
+        return spec if ok else None
 
     def remove(
         self,

@@ -238,7 +238,7 @@ class Inspector(QWidget):
                 self.title.setText(self._workflow_text())
             return
         if isinstance(change, NodeUpdated) and change.new.id == self.node_id:
-            if not self._applying:
+            if not self._applying and change.changed_fields - {"position"}:
                 self._load(change.new)
                 kind = self.doc.registry.get(change.new.kind)
                 self._show_problems(config_problems(kind, change.new.config) if kind else [])

@@ -512,6 +512,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- autosave / recovery ---
     def autosave_now(self) -> bool:
         if not self.is_dirty():
+            self.autosaver.discard()  # undone back to the saved state: nothing to recover
             return False
         self.autosaver.write(codec.dumps(self.doc), self.path, self.doc.name)
         return True

@@ -470,3 +470,36 @@ def test_arrow_keys_nudge_and_double_click_edits_the_node(win, qtbot):
     qtbot.mouseDClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=vp(win, 100, 10))
     assert win.inspector.node_id == "a"
     assert win.inspector.header["name"].edit.hasFocus()
+
+
+def test_click_an_edge_to_select_it_and_delete_it(win, qtbot):
+    add(win, "manual", 0, 0, "a")
+    add(win, "http", 400, 150, "b", url="https://e.com")
+    win.editor.connect("a", "b")
+    edge = win.scene.edges[Connection("a", "b")]
+    mid = edge.path.pointAtPercent(0.5)
+    qtbot.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=vp(win, mid.x(), mid.y()))
+    assert edge.isSelected() and win.scene.selected_node_ids() == []
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Delete)
+    assert win.doc.connections() == [] and len(win.doc) == 2
+    win.stack.undo()
+    assert win.doc.connections() == [Connection("a", "b")]
+
+
+def test_moving_a_node_reroutes_its_edges_during_the_drag(win, qtbot):
+    add(win, "manual", 0, 0, "a")
+    add(win, "http", 400, 0, "b", url="https://e.com")
+    win.editor.connect("a", "b")
+    edge = win.scene.edges[Connection("a", "b")]
+    viewport = win.view.viewport()
+    start = vp(win, 500, 10)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(viewport, start + QPoint(10, 60))
+    qtbot.mouseMove(viewport, start + QPoint(20, 120))
+    # mid-drag: the document is untouched, the edge already follows the node
+    assert win.doc.node("b").position == (400.0, 0.0)
+    assert edge.p2 == win.scene.nodes["b"].port_scene_pos("in", False)
+    assert edge.p2.y() > 100
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=start + QPoint(20, 120))
+    assert win.doc.node("b").position == (420.0, 120.0)
