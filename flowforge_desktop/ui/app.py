@@ -1,14 +1,20 @@
-"""Start the designer: `flowforge-desktop [gui] [FILE]`."""
+"""Start the designer: `flowforge-desktop [gui] [FILE]`.
+
+The Qt event loop is also the asyncio loop (qasync), so that runs and the agent can live in the same
+process later. On Python 3.11 ``asyncio.run(..., loop_factory=...)`` does not exist: asyncio.Runner does
+it (PITFALLS.md).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 
-from PySide6.QtCore import QTimer
 
-
-def run_designer(path: str | None = None, theme: str | None = None) -> int:
+def run_designer(path: str | None = None, theme: str | None = None, quit_after_ms: int | None = None) -> int:
+    import qasync
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from flowforge_desktop.ui.main_window import MainWindow
@@ -26,4 +32,15 @@ def run_designer(path: str | None = None, theme: str | None = None) -> int:
     else:
         window.view.centerOn(400, 250)
     QTimer.singleShot(0, window.offer_recovery)
-    return app.exec()
+    if quit_after_ms is not None:  # smoke tests
+        QTimer.singleShot(quit_after_ms, window.close)
+
+    async def until_quit() -> None:
+        closed = asyncio.Event()
+        app.aboutToQuit.connect(closed.set)
+        app.lastWindowClosed.connect(closed.set)
+        await closed.wait()
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        runner.run(until_quit())
+    return 0
