@@ -48,6 +48,9 @@ def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from flowforge_desktop.tuning import tune_gc
+
+    tune_gc()
     args_list = list(sys.argv[1:] if argv is None else argv)
     modules = _command_modules()
     # `flowforge-desktop file.json` and bare `flowforge-desktop` open the designer.

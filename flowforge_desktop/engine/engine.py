@@ -21,13 +21,16 @@ import networkx as nx
 from flowforge_desktop.engine.debugger import Debugger
 from flowforge_desktop.engine.events import Event, RunStatus
 from flowforge_desktop.engine.resilience import Resilience
-from flowforge_desktop.engine.run import Reused, Run, RunOptions, RunResult
+from flowforge_desktop.engine.run import Reused, Run, RunOptions, RunResult, SpecPlan
+from flowforge_desktop.engine.templates import contains_template
+from flowforge_desktop.nodes.base import ERROR_PORT
 from flowforge_desktop.nodes.registry import NodeRegistry, default_registry
 
 if TYPE_CHECKING:
     import httpx
 
     from flowforge_desktop.model.document import WorkflowSnapshot
+    from flowforge_desktop.model.schema import NodeSpec
 
 log = logging.getLogger("flowforge.engine")
 Subscriber = Callable[[Event], None]
@@ -54,11 +57,16 @@ class Engine:
         self._http: httpx.AsyncClient | None = None
         self._subscribers: list[Subscriber] = []
         self._runs: dict[str, Run] = {}
-        #: id(NodeSpec) -> (spec, validated Config): configs without templates are validated once
-        self.config_cache: dict[int, tuple[Any, Any]] = {}
+        #: id(NodeSpec) -> SpecPlan: kind lookup, ports and (template-free) configs worked out once per spec
+        self._plans: dict[int, SpecPlan] = {}
         self.on_error_workflow: Callable[[Run, RunResult], None] | None = None
 
     # ==================================================================== events ===
+    @property
+    def listening(self) -> bool:
+        """Whether anyone subscribed: with no subscriber, events are not even built."""
+        return bool(self._subscribers)
+
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         self._subscribers.append(subscriber)
 
@@ -101,6 +109,19 @@ class Engine:
 
         return await asyncio.get_running_loop().run_in_executor(self._pool, call)
 
+    def plan_for(self, spec: NodeSpec) -> SpecPlan:
+        """The cached plan of a node spec. Specs are immutable: an edit makes a new one, so no staleness."""
+        plan = self._plans.get(id(spec))
+        if plan is None or plan.spec is not spec:
+            kind = self.registry.get(spec.kind)
+            if kind is None:
+                ports: tuple[str, ...] = ("out",)
+            else:
+                ports = tuple(p.name for p in kind.output_ports(spec.config) if p.name != ERROR_PORT.name)
+            plan = SpecPlan(spec, kind, contains_template(spec.config), ports)
+            self._plans[id(spec)] = plan
+        return plan
+
     # ======================================================================== runs ===
     def start(
         self,
@@ -117,6 +138,8 @@ class Engine:
         parent_execution_id: str | None = None,
         source_path: str | None = None,
         depth: int = 0,
+        profile: bool = False,
+        trace_memory: bool = False,
     ) -> Run:
         """Start a run on the running loop and return its handle at once."""
         options = RunOptions(
@@ -131,6 +154,8 @@ class Engine:
             parent_execution_id=parent_execution_id,
             source_path=source_path,
             depth=depth,
+            profile=profile,
+            trace_memory=trace_memory,
         )
         run = Run(self, snapshot, options)
         self._runs[run.execution_id] = run
@@ -149,8 +174,8 @@ class Engine:
 
     def run_finished(self, run: Run) -> None:
         self._runs.pop(run.execution_id, None)
-        if len(self.config_cache) > 50_000:
-            self.config_cache.clear()
+        if len(self._plans) > 100_000:
+            self._plans.clear()
         if (
             run.status is RunStatus.FAILED
             and run.snapshot.settings.error_workflow

@@ -103,6 +103,8 @@ class NodeFinished:
     ports: tuple[str, ...] = ()
     #: True when the output was taken from an earlier execution instead of running the node
     reused: bool = False
+    #: peak bytes allocated while the node ran (only when the run traces memory)
+    memory_peak: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

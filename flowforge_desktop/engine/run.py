@@ -39,7 +39,7 @@ from flowforge_desktop.engine.events import (
     RunStatus,
 )
 from flowforge_desktop.engine.resilience import CircuitOpenError, backoff_delay, key_for
-from flowforge_desktop.engine.templates import TemplateRenderError, contains_template, render_config
+from flowforge_desktop.engine.templates import SecretNames, TemplateRenderError, render_config
 from flowforge_desktop.model.changes import Connection
 from flowforge_desktop.model.errors import format_pydantic_errors
 from flowforge_desktop.model.schema import RetryPolicy
@@ -52,7 +52,22 @@ if TYPE_CHECKING:
     from flowforge_desktop.model.document import WorkflowSnapshot
 
 log = logging.getLogger("flowforge.engine")
+_NODE_LOG = logging.getLogger("flowforge.node")
 MAX_CHILD_DEPTH = 8
+
+
+@dataclass(slots=True)
+class SpecPlan:
+    """What the engine works out once per node spec and reuses in every run until the node is edited."""
+
+    spec: Any
+    kind: type[NodeKind] | None
+    has_template: bool
+    normal_ports: tuple[str, ...]
+    #: the validated Config when the config holds no template (else validated per run, after rendering)
+    config: Any = None
+    policy: Any = None
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,10 @@ class RunOptions:
     #: the workflow file, for resolving relative paths (error workflow, sub-workflows)
     source_path: str | None = None
     depth: int = 0
+    #: profile the run with cProfile (``Run.profiler``; the Profiling dock exports it as .prof)
+    profile: bool = False
+    #: trace memory per node with tracemalloc; nodes then run one at a time so each peak is its own
+    trace_memory: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +113,8 @@ class RunResult:
     failed_node: str | None
     started_at: float
     finished_at: float
+    #: nodes with no outgoing connection, in file order: where a run's result comes from
+    sinks: tuple[str, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -105,7 +126,7 @@ class RunResult:
 
     def output(self) -> Any:
         """The run's result: the output of its single last node, else {last node id: output}."""
-        sinks = [n for n, s in self.states.items() if s in _HAS_OUTPUT and n in self.outputs]
+        sinks = [n for n in self.sinks if self.states.get(n) in _HAS_OUTPUT and n in self.outputs]
         return self.outputs.get(sinks[-1]) if len(sinks) == 1 else {n: self.outputs[n] for n in sinks}
 
 
@@ -116,7 +137,7 @@ class _NodeLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
     """A node's logger: lines go to Python logging and, as LogLine events, to the Logs dock and history."""
 
     def __init__(self, run: Run, node_id: str) -> None:
-        super().__init__(logging.getLogger(f"flowforge.node.{node_id}"), {})
+        super().__init__(_NODE_LOG, {})
         self._run = run
         self._node_id = node_id
 
@@ -125,24 +146,48 @@ class _NodeLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         self._run.log(level, text, self._node_id)
         if self.logger.isEnabledFor(level):
             kwargs.pop("extra", None)
-            self.logger.log(level, "[%s] %s", self._run.execution_id[:8], text, **kwargs)
+            self.logger.log(level, "[%s %s] %s", self._run.execution_id[:8], self._node_id, text, **kwargs)
 
 
 class _Context:
     """The NodeContext a running node gets. Everything it may touch, nothing of the engine's insides."""
 
-    __slots__ = ("_data", "_meter", "_run", "execution_id", "logger", "node_id", "secrets", "trigger", "workflow_id")
+    __slots__ = (
+        "_data",
+        "_input",
+        "_logger",
+        "_meter",
+        "_run",
+        "execution_id",
+        "node_id",
+        "secrets",
+        "trigger",
+        "workflow_id",
+    )
 
-    def __init__(self, run: Run, node_id: str, meter: CpuMeter, data: dict[str, Any]) -> None:
+    def __init__(self, run: Run, node_id: str, meter: CpuMeter, input_value: Any, data: dict[str, Any] | None) -> None:
         self._run = run
         self._meter = meter
+        self._input = input_value
         self._data = data
+        self._logger: _NodeLogger | None = None
         self.node_id = node_id
         self.execution_id = run.execution_id
         self.workflow_id = run.snapshot.id
-        self.logger: logging.LoggerAdapter[Any] = _NodeLogger(run, node_id)
         self.secrets = run.engine.secrets
         self.trigger = run.options.payload
+
+    @property
+    def logger(self) -> logging.LoggerAdapter[Any]:
+        if self._logger is None:
+            self._logger = _NodeLogger(self._run, self.node_id)
+        return self._logger
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = self._run.template_data(self._input)
+        return self._data
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -150,7 +195,7 @@ class _Context:
 
     @property
     def input(self) -> Any:
-        return self._data.get("input")
+        return self._input
 
     async def to_thread(self, func: Callable[..., Any], /, *args: Any) -> Any:
         result, cpu = await self._run.engine.call_in_thread(func, *args)
@@ -160,7 +205,7 @@ class _Context:
     def render(self, template: str, **extra: Any) -> Any:
         from flowforge_desktop.engine.templates import render_value
 
-        return render_value(template, {**self._data, **extra}, self.node_id, "template")
+        return render_value(template, {**self.data, **extra}, self.node_id, "template")
 
     async def run_workflow(self, path: str, input: Any) -> Any:
         return await self._run.run_child(path, input)
@@ -203,12 +248,16 @@ class Run:
         self._nodes_view: dict[str, dict[str, Any]] = {}
         tz = snapshot.settings.timezone
         self._tz = ZoneInfo(tz)
-        self._max_parallel = snapshot.settings.max_parallel_nodes
+        self._max_parallel = 1 if options.trace_memory else snapshot.settings.max_parallel_nodes
+        self.profiler: Any = None
+        self._memory_peaks: dict[str, int] = {}
+        self._started_tracing = False
+        self._memory_base = 0
         self._trigger_data = {"type": options.trigger, "payload": options.payload, "node": options.trigger_node}
         self._base_data = {
             "nodes": self._nodes_view,
             "trigger": self._trigger_data,
-            "secrets": engine.secrets,
+            "secrets": SecretNames(engine.secrets),
             "execution": {"id": self.execution_id, "parent_id": options.parent_execution_id},
             "workflow": {"id": snapshot.id, "name": snapshot.name},
         }
@@ -250,6 +299,7 @@ class Run:
             failed_node=self.failed_node,
             started_at=self.started_at,
             finished_at=self.finished_at,
+            sinks=tuple(n for n, out in self._outgoing.items() if not out),
         )
 
     # ======================================================================= events ===
@@ -272,6 +322,17 @@ class Run:
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
+        if self.options.profile:
+            import cProfile
+
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+        if self.options.trace_memory:
+            import tracemalloc
+
+            if not tracemalloc.is_tracing():
+                tracemalloc.start()
+                self._started_tracing = True
         self.status = RunStatus.RUNNING
         self.started_at = time.time()
         opts = self.options
@@ -310,7 +371,8 @@ class Run:
                 self.states[node_id] = NodeState.QUEUED
                 now = time.time()
                 self._queued_at[node_id] = now
-                self.emit(NodeQueued(self.execution_id, node_id, now))
+                if self.engine.listening:
+                    self.emit(NodeQueued(self.execution_id, node_id, now))
                 self._ready.append(node_id)
                 continue
             state, output, ports, reused = outcome
@@ -385,6 +447,12 @@ class Run:
         assert self._done is not None
         if self._timeout_handle is not None:
             self._timeout_handle.cancel()
+        if self.profiler is not None:
+            self.profiler.disable()
+        if self._started_tracing:
+            import tracemalloc
+
+            tracemalloc.stop()
         self.status = self._stopping or RunStatus.SUCCEEDED
         self.finished_at = time.time()
         self.emit(
@@ -454,6 +522,8 @@ class Run:
             self._nodes_view[node_id] = {"output": output, "state": str(state)}
         if error is not None:
             self.errors[node_id] = error
+        if not self.engine.listening:
+            return
         self.emit(
             NodeFinished(
                 self.execution_id,
@@ -470,19 +540,28 @@ class Run:
                 cpu_time=cpu,
                 ports=ports,
                 reused=reused,
+                memory_peak=self._memory_peak(),
             )
         )
 
+    def _memory_peak(self) -> int | None:
+        if not self.options.trace_memory:
+            return None
+        import tracemalloc
+
+        if not tracemalloc.is_tracing():
+            return None
+        return max(0, tracemalloc.get_traced_memory()[1] - self._memory_base)
+
     def _normal_ports(self, node_id: str) -> tuple[str, ...]:
-        spec = self.snapshot.nodes[node_id]
-        kind = self.engine.registry.get(spec.kind)
-        if kind is None:
-            return ("out",)
-        return tuple(p.name for p in kind.output_ports(spec.config) if p.name != ERROR_PORT.name)
+        return self.engine.plan_for(self.snapshot.nodes[node_id]).normal_ports
 
     # ===================================================================== execution ===
     def _gather_inputs(self, node_id: str) -> tuple[dict[str, Any], Any, tuple[tuple[str, str], ...]]:
         arrived = self._arrived.get(node_id, [])
+        if len(arrived) == 1:  # the common case, kept cheap
+            conn, value = arrived[0]
+            return {conn.to_port: value}, value, ((conn.source, conn.target),)
         by_port: dict[str, list[Any]] = {}
         for conn, value in arrived:
             by_port.setdefault(conn.to_port, []).append(value)
@@ -526,6 +605,11 @@ class Run:
             self._record(node_id, NodeState.SKIPPED, input_value, self._normal_ports(node_id))
             self._after(node_id)
             return
+        if self.options.trace_memory:
+            import tracemalloc
+
+            tracemalloc.reset_peak()
+            self._memory_base = tracemalloc.get_traced_memory()[0]
         await self._attempts(node_id, inputs, input_value)
         self._after(node_id)
 
@@ -538,23 +622,27 @@ class Run:
         kind = self.engine.registry.get(spec.kind)
         return kind.input_ports(spec.config) if kind else ()
 
-    def _template_data(self, input_value: Any) -> dict[str, Any]:
+    def template_data(self, input_value: Any) -> dict[str, Any]:
         return {**self._base_data, "input": input_value, "now": datetime.now(self._tz)}
 
-    def _prepare(self, node_id: str, data: dict[str, Any]) -> tuple[NodeKind, dict[str, Any]]:
-        """Render the config, validate it, bind the kind. Errors here are the user's to fix: no retry."""
-        spec = self.snapshot.nodes[node_id]
-        kind = self.engine.registry.get(spec.kind)
+    def _prepare(
+        self, node_id: str, plan: SpecPlan, input_value: Any
+    ) -> tuple[NodeKind, dict[str, Any], dict[str, Any] | None]:
+        """Render the config, validate it, bind the kind. Errors here are the user's to fix: no retry.
+
+        Returns the bound kind, the rendered config and the template data (None when nothing needed it).
+        """
+        spec = plan.spec
+        kind = plan.kind
         if kind is None:
             raise NodeError(
                 f"node kind '{spec.kind}' is not installed; install the plugin that provides it or remove the node"
             )
-        if not contains_template(spec.config):
-            cached = self.engine.config_cache.get(id(spec))
-            if cached is not None and cached[0] is spec:
-                return kind(cached[1]), spec.config
+        if plan.config is not None:
+            return kind(plan.config), spec.config, None
+        data = self.template_data(input_value) if plan.has_template else None
         try:
-            raw = render_config(spec.config, data, node_id, kind.template_fields)
+            raw = render_config(spec.config, data, node_id, kind.template_fields) if data is not None else spec.config
         except TemplateRenderError as exc:
             raise NodeError(str(exc), details={"field": exc.field}) from None
         try:
@@ -562,9 +650,9 @@ class Run:
         except ValidationError as exc:
             problems = "; ".join(format_pydantic_errors(exc, prefix="config"))
             raise NodeError(f"node '{node_id}' is misconfigured: {problems}") from None
-        if raw is spec.config or not contains_template(spec.config):
-            self.engine.config_cache[id(spec)] = (spec, config)
-        return kind(config), raw
+        if not plan.has_template:
+            plan.config = config
+        return kind(config), raw, data
 
     def _retry_policy(self, node_id: str, raw: Mapping[str, Any]) -> RetryPolicy:
         spec = self.snapshot.nodes[node_id]
@@ -579,25 +667,32 @@ class Run:
         spec = self.snapshot.nodes[node_id]
         settings = self.snapshot.settings
         meter = CpuMeter()
-        data = self._template_data(input_value)
         started = time.time()
         t0 = time.perf_counter()
         attempt = 0
+        plan = self.engine.plan_for(spec)
         try:
-            instance, raw = self._prepare(node_id, data)
+            instance, raw, data = self._prepare(node_id, plan, input_value)
         except NodeError as exc:
             self._node_failed(node_id, exc, 1, started, time.perf_counter() - t0, meter.cpu)
             return
-        policy = self._retry_policy(node_id, raw)
-        key = key_for(raw, spec.rate_limit_key)
+        if plan.config is not None:  # no templates: policy and key are the same every run
+            if plan.policy is None:
+                plan.policy = self._retry_policy(node_id, raw)
+                plan.key = key_for(raw, spec.rate_limit_key)
+            policy, key = plan.policy, plan.key
+        else:
+            policy = self._retry_policy(node_id, raw)
+            key = key_for(raw, spec.rate_limit_key)
         resilience = self.engine.resilience
         breaker = resilience.breaker(key, settings.circuit_breaker) if key else None
         limit = settings.rate_limits.get(key) if key else None
         limiter = resilience.limiter(key, limit) if key and limit else None
-        ctx = _Context(self, node_id, meter, data)
+        ctx = _Context(self, node_id, meter, input_value, data)
         while True:
             attempt += 1
-            self.emit(NodeStarted(self.execution_id, node_id, attempt, input_value, time.time()))
+            if self.engine.listening:
+                self.emit(NodeStarted(self.execution_id, node_id, attempt, input_value, time.time()))
             error: BaseException
             try:
                 if breaker is not None:
@@ -661,7 +756,7 @@ class Run:
             if isinstance(result, Emit):
                 output, ports = result.value, tuple(result.ports)
             else:
-                output, ports = result, self._normal_ports(node_id)
+                output, ports = result, plan.normal_ports
             self._record(
                 node_id,
                 NodeState.SUCCEEDED,

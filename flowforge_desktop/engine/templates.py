@@ -26,7 +26,40 @@ class _JsonSandbox(ImmutableSandboxedEnvironment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping) and attribute in obj:
             return obj[attribute]
+        if isinstance(obj, SecretNames):
+            return self.undefined(hint=obj.missing_message(attribute), name=attribute)
         return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, SecretNames) and argument not in obj:
+            return self.undefined(hint=obj.missing_message(str(argument)), name=str(argument))
+        return super().getitem(obj, argument)
+
+
+class SecretNames(Mapping[str, str]):
+    """The secrets as templates see them: a missing one is said plainly, with where to set it."""
+
+    def __init__(self, secrets: Mapping[str, str]) -> None:
+        self._secrets = secrets
+
+    def __getitem__(self, name: str) -> str:
+        return self._secrets[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._secrets
+
+    def __iter__(self) -> Any:
+        return iter(self._secrets)
+
+    def __len__(self) -> int:
+        return len(self._secrets)
+
+    @staticmethod
+    def missing_message(name: str) -> str:
+        return (
+            f"secret '{name}' is not set: add it in Settings (stored in the OS keyring) "
+            f"or set the environment variable FLOWFORGE_SECRET_{name}"
+        )
 
 
 _ENV = _JsonSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
@@ -61,6 +94,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, SecurityError):
         return f"refused for safety: {exc}"
     if isinstance(exc, UndefinedError):
+        if str(exc).startswith("secret '"):
+            return str(exc)
         return f"{exc} (names available: input, nodes, trigger, secrets, now, execution, workflow)"
     if isinstance(exc, TemplateSyntaxError):
         return f"template syntax error: {exc.message}"
@@ -74,8 +109,22 @@ def render_string(text: str, data: Mapping[str, Any]) -> Any:
         value = _compile_expression(match.group("expr").strip())(**data)
         if isinstance(value, Undefined):
             value._fail_with_undefined_error()  # raises UndefinedError or SecurityError with its name
-        return value
+        return json_safe(value)
     return _compile_template(text).render(**data)
+
+
+def json_safe(value: Any) -> Any:
+    """Outputs are JSON: a native value that JSON has no type for becomes text (``{{ now }}`` -> ISO 8601)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return isoformat()
+    return str(value)
 
 
 def render_value(value: Any, data: Mapping[str, Any], node_id: str, field: str) -> Any:

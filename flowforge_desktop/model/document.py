@@ -669,7 +669,7 @@ def config_problems(kind: type[NodeKind], config: Mapping[str, Any], prefix: str
     try:
         kind.Config.model_validate(dict(config))
     except ValidationError as exc:
-        return format_pydantic_errors(exc, prefix=prefix)
+        return format_pydantic_errors(exc, prefix=prefix, ignore_templates=True)
     return []
 
 

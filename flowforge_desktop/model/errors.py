@@ -57,10 +57,17 @@ def format_location(loc: tuple[int | str, ...], prefix: str = "") -> str:
     return out
 
 
-def format_pydantic_errors(exc: ValidationError, prefix: str = "") -> list[str]:
-    """Pydantic's errors as 'path: message' lines a person can act on."""
+def format_pydantic_errors(exc: ValidationError, prefix: str = "", *, ignore_templates: bool = False) -> list[str]:
+    """Pydantic's errors as 'path: message' lines a person can act on.
+
+    With ``ignore_templates``, a field holding a template (``"{{ input.count }}"`` in a number field)
+    is not an error yet: it is checked after rendering, when the run knows the value.
+    """
     messages: list[str] = []
     for err in exc.errors(include_url=False):
+        value = err.get("input")
+        if ignore_templates and isinstance(value, str) and ("{{" in value or "{%" in value):
+            continue
         loc = tuple(part for part in err["loc"] if not _is_union_tag(part, err))
         path = format_location(loc, prefix)
         kind = err["type"]

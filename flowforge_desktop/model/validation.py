@@ -217,7 +217,7 @@ def _check_kind(spec: NodeSpec, i: int, registry: NodeRegistry, problems: list[P
     try:
         kind.Config.model_validate(spec.config)
     except ValidationError as exc:
-        for message in format_pydantic_errors(exc, prefix=f"{where}.config"):
+        for message in format_pydantic_errors(exc, prefix=f"{where}.config", ignore_templates=True):
             report(f"{where}.config", message)
     return spec
 

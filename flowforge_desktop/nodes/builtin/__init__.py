@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from flowforge_desktop.nodes.base import NodeKind
-from flowforge_desktop.nodes.builtin.actions import EmailAction, HttpAction
-from flowforge_desktop.nodes.builtin.operations import BranchOperation, TransformOperation
+from flowforge_desktop.nodes.builtin.actions import DelayAction, EmailAction, HttpAction, SubWorkflowAction
+from flowforge_desktop.nodes.builtin.command import RunCommandAction
+from flowforge_desktop.nodes.builtin.files import FileReadAction, FileWriteAction
+from flowforge_desktop.nodes.builtin.operations import (
+    BranchOperation,
+    LogOperation,
+    MergeOperation,
+    SetOperation,
+    StopErrorOperation,
+    SwitchOperation,
+    TransformOperation,
+)
 from flowforge_desktop.nodes.builtin.triggers import (
     FileWatchTrigger,
     ManualTrigger,
@@ -19,6 +29,16 @@ KINDS: list[type[NodeKind]] = [
     WebhookTrigger,
     HttpAction,
     EmailAction,
+    FileReadAction,
+    FileWriteAction,
+    RunCommandAction,
+    DelayAction,
+    SubWorkflowAction,
     TransformOperation,
     BranchOperation,
+    SwitchOperation,
+    MergeOperation,
+    SetOperation,
+    LogOperation,
+    StopErrorOperation,
 ]

@@ -1,0 +1,162 @@
+"""The desktop app: one process, one asyncio loop on Qt's (qasync), one engine.
+
+It holds the agent (engine, history, triggers, local server), the designer window with run and
+debug, the tray, and the single-instance socket. Closing the window hides it to the tray where one
+exists (the triggers keep firing); Quit in the tray stops the agent properly (running executions get
+a grace period, then are recorded as interrupted) and leaves.
+
+PITFALLS: a tray app must not quit on last window closed; asyncio.run(loop_factory=) is 3.12+, so
+the loop is driven with run_until_complete; nested Qt loops (dialog.exec) inside coroutines are avoided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("flowforge.desktop")
+
+
+class Desktop:
+    """Everything the running app owns, so tests and the tray can reach it."""
+
+    def __init__(self, app: Any, agent: Any, window: Any, rundebug: Any, tray: Any, single: Any) -> None:
+        self.app = app
+        self.agent = agent
+        self.window = window
+        self.rundebug = rundebug
+        self.tray = tray
+        self.single = single
+        self.closed = asyncio.Event()
+
+    def handle_message(self, message: dict[str, Any]) -> None:
+        """A second launch: open its files here, or just come to the front."""
+        from flowforge_desktop.ui.single_instance import raise_window
+
+        for path in message.get("files") or []:
+            self.window.open_path(path)
+        raise_window(self.window)
+
+    def open_designer(self) -> None:
+        from flowforge_desktop.ui.single_instance import raise_window
+
+        raise_window(self.window)
+
+    def open_run(self, execution_id: str) -> None:
+        """From the tray (recent runs, a failure notification): show that run on its workflow."""
+        from flowforge_desktop.ui.single_instance import raise_window
+
+        self.agent.store.flush(2)
+        row = self.agent.store.get_execution(execution_id)
+        if row is None:
+            self.window.show_message(f"run {execution_id[:8]} is no longer in the history")
+            raise_window(self.window)
+            return
+        if row["workflow_id"] != self.window.doc.id:
+            try:
+                entry = self.agent.supervisor.find(row["workflow_id"])
+            except KeyError:
+                entry = None
+            if entry is None or not self.window.open_path(str(entry.path)):
+                self.window.show_message("open the workflow of that run to see it on the canvas")
+                raise_window(self.window)
+                return
+        self.rundebug.show_execution(execution_id)
+        raise_window(self.window)
+
+    def open_settings(self) -> None:
+        from flowforge_desktop.agent.config import config_path
+        from flowforge_desktop.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.agent.config, config_path(), self.window)
+        dialog.saved.connect(lambda cfg: self.window.show_message("settings saved; a new port applies after a restart"))
+        dialog.open()  # not exec(): no nested loop inside the asyncio loop
+
+    async def quit(self) -> None:
+        try:
+            self.rundebug.shutdown()
+            await self.agent.stop()
+            await asyncio.to_thread(self.agent.close_store)
+        finally:
+            self.single.close()
+            self.closed.set()
+            self.app.quit()
+
+
+async def start_desktop(app: Any, path: str | None, single: Any, theme: str | None = None) -> Desktop:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QAction
+
+    from flowforge_desktop.agent.runtime import Agent
+    from flowforge_desktop.ui.main_window import MainWindow
+    from flowforge_desktop.ui.rundebug.controller import RunDebug
+    from flowforge_desktop.ui.theme import apply_theme
+    from flowforge_desktop.ui.tray import install_tray
+
+    apply_theme(app, theme or os.environ.get("FLOWFORGE_THEME", "auto"))
+    agent = Agent()
+    server_problem = ""
+    try:
+        await agent.start()
+    except Exception as exc:  # a port in use must not keep the designer from opening
+        server_problem = str(exc)
+        log.error("the agent could not start its local server: %s", exc)
+        if agent.server is not None:
+            agent.server = None
+            agent.supervisor.server = None
+            await agent.supervisor.start()
+    window = MainWindow(registry=agent.registry)
+    rundebug = RunDebug(window, agent.engine, agent.store, health=agent.health)
+    desktop = Desktop(app, agent, window, rundebug, None, single)
+    tray = install_tray(app, agent, desktop.open_designer, desktop.open_run, on_quit=desktop.quit)
+    desktop.tray = tray
+    tray.attach_window(window)
+    single.message_received.connect(desktop.handle_message)
+    settings = QAction("&Settings…", window)
+    settings.triggered.connect(desktop.open_settings)
+    window.menuBar().actions()[0].menu().addAction(settings) if window.menuBar().actions() else None
+    window.show()
+    if path:
+        window.open_path(path, ask=False)
+    else:
+        window.view.centerOn(400, 250)
+    if server_problem:
+        window.show_message(server_problem, 20000)
+    QTimer.singleShot(0, window.offer_recovery)
+    return desktop
+
+
+def run_desktop(path: str | None = None, theme: str | None = None) -> int:
+    """`flowforge-desktop [FILE]`: raise (and hand FILE to) a running instance, or start one."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from flowforge_desktop.logsetup import setup_logging
+    from flowforge_desktop.ui.single_instance import SingleInstance
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("FlowForge")
+    app.setApplicationName("FlowForge Desktop")
+    app.setDesktopFileName("flowforge-desktop")
+    app.setQuitOnLastWindowClosed(False)
+    single = SingleInstance()
+    if not single.acquire([path] if path else []):
+        return 0
+    setup_logging()
+    if path and not Path(path).exists():
+        log.warning("%s does not exist", path)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    async def main() -> int:
+        desktop = await start_desktop(app, path, single, theme)
+        app.aboutToQuit.connect(desktop.closed.set)
+        await desktop.closed.wait()
+        return 0
+
+    with loop:
+        return loop.run_until_complete(main())

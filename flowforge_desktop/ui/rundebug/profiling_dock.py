@@ -1,0 +1,236 @@
+"""The Profiling dock for the selected run: a table per node, a Gantt timeline, the critical path.
+
+The timeline has a row per node (in start order), a bar from start to end coloured by status, the
+queue wait drawn faint before it, and the critical path outlined. Clicking a bar selects the node.
+"Export cProfile" writes the run's .prof (recorded when the run was started with profiling on).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowforge_desktop.engine.events import NodeState
+from flowforge_desktop.engine.run_view import RunView
+
+STATE_COLOURS = {
+    NodeState.SUCCEEDED: QColor("#43a047"),
+    NodeState.FAILED: QColor("#e53935"),
+    NodeState.CANCELLED: QColor("#9e9e9e"),
+    NodeState.RUNNING: QColor("#1e88e5"),
+    NodeState.PINNED: QColor("#8e24aa"),
+    NodeState.PAUSED: QColor("#fb8c00"),
+}
+TABLE_COLUMNS = ("node", "state", "duration ms", "CPU ms", "queue wait ms", "attempts", "output bytes", "memory peak")
+
+
+def profile_rows(view: RunView) -> list[tuple[str, str, float, float, float, int, int, int | None]]:
+    """The table's rows, slowest first: what the user wants to see first."""
+    rows = [
+        (
+            node_id,
+            str(rec.state),
+            rec.duration * 1000,
+            rec.cpu_time * 1000,
+            rec.queue_wait * 1000,
+            rec.attempts,
+            rec.output_size,
+            rec.memory_peak,
+        )
+        for node_id, rec in view.nodes.items()
+        if rec.started_at is not None
+    ]
+    rows.sort(key=lambda r: r[2], reverse=True)
+    return rows
+
+
+class Timeline(QWidget):
+    nodeClicked = Signal(str)
+
+    ROW = 18
+    LABEL = 140
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view: RunView | None = None
+        self.order: list[str] = []
+        self.critical: set[str] = set()
+        self.selected = ""
+        self.setMouseTracking(True)
+
+    def set_run(self, view: RunView | None, critical: list[str]) -> None:
+        self.view = view
+        self.critical = set(critical)
+        if view is None:
+            self.order = []
+        else:
+            ran = [(r.started_at or 0.0, n) for n, r in view.nodes.items() if r.started_at is not None]
+            self.order = [n for _, n in sorted(ran)]
+        self.setMinimumHeight(max(60, self.ROW * len(self.order) + 24))
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, max(60, self.ROW * len(self.order) + 24))
+
+    def _span(self) -> tuple[float, float]:
+        assert self.view is not None
+        recs = [self.view.nodes[n] for n in self.order]
+        start = min((r.queued_at or r.started_at or 0.0) for r in recs)
+        end = max((r.finished_at or r.started_at or 0.0) for r in recs)
+        return start, max(end - start, 1e-6)
+
+    def bar_rect(self, node_id: str) -> QRectF:
+        """Where a node's bar is drawn (also what a click is tested against)."""
+        assert self.view is not None
+        start, span = self._span()
+        rec = self.view.nodes[node_id]
+        width = self.width() - self.LABEL - 8
+        row = self.order.index(node_id)
+        x0 = self.LABEL + ((rec.started_at or start) - start) / span * width
+        x1 = self.LABEL + ((rec.finished_at or rec.started_at or start) - start) / span * width
+        return QRectF(x0, 20 + row * self.ROW + 2, max(2.0, x1 - x0), self.ROW - 4)
+
+    def paintEvent(self, event: Any) -> None:
+        painter = QPainter(self)
+        pal = self.palette()
+        painter.fillRect(self.rect(), pal.base())
+        if not self.view or not self.order:
+            painter.setPen(pal.text().color())
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Run the workflow to see its timeline")
+            painter.end()
+            return
+        start, span = self._span()
+        width = self.width() - self.LABEL - 8
+        painter.setPen(pal.text().color())
+        painter.drawText(QRectF(self.LABEL, 0, width, 18), Qt.AlignmentFlag.AlignLeft, "0 ms")
+        painter.drawText(QRectF(self.LABEL, 0, width, 18), Qt.AlignmentFlag.AlignRight, f"{span * 1000:.0f} ms")
+        for row, node_id in enumerate(self.order):
+            rec = self.view.nodes[node_id]
+            y = 20 + row * self.ROW
+            if node_id == self.selected:
+                painter.fillRect(QRectF(0, y, self.width(), self.ROW), pal.highlight().color().lighter(170))
+            painter.setPen(pal.text().color())
+            painter.drawText(QRectF(4, y, self.LABEL - 8, self.ROW), Qt.AlignmentFlag.AlignVCenter, node_id[:22])
+            if rec.queued_at is not None and rec.started_at is not None and rec.started_at > rec.queued_at:
+                qx = self.LABEL + (rec.queued_at - start) / span * width
+                sx = self.LABEL + (rec.started_at - start) / span * width
+                painter.fillRect(QRectF(qx, y + 7, sx - qx, 4), QColor(160, 160, 160, 110))
+            bar = self.bar_rect(node_id)
+            painter.fillRect(bar, STATE_COLOURS.get(rec.state, QColor("#bdbdbd")))
+            if node_id in self.critical:
+                painter.setPen(QPen(pal.text().color(), 2))
+                painter.drawRect(bar)
+        painter.end()
+
+    def node_at(self, y: float) -> str | None:
+        row = int((y - 20) // self.ROW)
+        return self.order[row] if 0 <= row < len(self.order) else None
+
+    def mousePressEvent(self, event: Any) -> None:
+        node = self.node_at(event.position().y())
+        if node is not None:
+            self.selected = node
+            self.update()
+            self.nodeClicked.emit(node)
+
+
+class ProfilingDock(QDockWidget):
+    nodeSelected = Signal(str)
+    exportRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Profiling", parent)
+        self.setObjectName("ProfilingDock")
+        self.view: RunView | None = None
+        self.table = QTableWidget(0, len(TABLE_COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._table_selected)
+        self.timeline = Timeline(self)
+        self.timeline.nodeClicked.connect(self.select_node)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.timeline)
+        self.summary = QLabel("", self)
+        self.trace_memory = QCheckBox("Trace memory on the next run (nodes run one at a time)", self)
+        self.profile_next = QCheckBox("Record cProfile on the next run", self)
+        self.export_button = QPushButton("Export cProfile…", self)
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.exportRequested)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        options = QHBoxLayout()
+        options.addWidget(self.trace_memory)
+        options.addWidget(self.profile_next)
+        options.addStretch(1)
+        options.addWidget(self.export_button)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.summary)
+        layout.addWidget(split)
+        layout.addLayout(options)
+        self.setWidget(body)
+        self.critical: list[str] = []
+
+    def show_run(self, view: RunView | None, graph: nx.DiGraph | None, *, can_export: bool = False) -> None:
+        self.view = view
+        self.critical = view.critical_path(graph) if view is not None and graph is not None else []
+        rows = profile_rows(view) if view is not None else []
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, float):
+                    text = f"{value:.2f}"
+                elif value is None:
+                    text = ""
+                else:
+                    text = f"{value:,}" if isinstance(value, int) else str(value)
+                item = QTableWidgetItem(text)
+                if c >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if row[0] in self.critical and c == 0:
+                    item.setText(f"★ {text}")
+                self.table.setItem(r, c, item)
+        self.timeline.set_run(view, self.critical)
+        if view is not None:
+            path = " → ".join(self.critical) if self.critical else "-"
+            self.summary.setText(f"{len(rows)} nodes ran · critical path: {path}")
+        else:
+            self.summary.setText("")
+        self.export_button.setEnabled(can_export)
+
+    def select_node(self, node_id: str) -> None:
+        self.timeline.selected = node_id
+        self.timeline.update()
+        self.nodeSelected.emit(node_id)
+
+    def _table_selected(self) -> None:
+        items = self.table.selectedItems()
+        if items:
+            node = self.table.item(items[0].row(), 0).text().removeprefix("★ ")
+            self.select_node(node)
