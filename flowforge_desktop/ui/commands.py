@@ -247,3 +247,25 @@ class RenameWorkflowCommand(DocCommand):
 
     def revert(self) -> None:
         self.doc.rename(self.old)
+
+
+class PinCommand(DocCommand):
+    """Pin data as a node's output (``value``), or unpin it (``pinned=False``)."""
+
+    def __init__(self, doc: WorkflowDocument, node_id: str, pinned: bool, value: Any = None) -> None:
+        super().__init__(doc, f"{'Pin' if pinned else 'Unpin'} {node_id}")
+        self.node_id, self.pinned, self.value = node_id, pinned, value
+        self.had = node_id in doc.pinned
+        self.old = doc.pinned.get(node_id)
+
+    def apply(self) -> None:
+        if self.pinned:
+            self.doc.pin(self.node_id, self.value)
+        else:
+            self.doc.unpin(self.node_id)
+
+    def revert(self) -> None:
+        if self.had:
+            self.doc.pin(self.node_id, self.old)
+        elif self.node_id in self.doc.pinned:
+            self.doc.unpin(self.node_id)

@@ -28,6 +28,7 @@ from flowforge_desktop.ui.commands import (
     ConnectCommand,
     DocCommand,
     MoveCommand,
+    PinCommand,
     RemoveCommand,
     UpdateGroupCommand,
     UpdateNodeCommand,
@@ -150,6 +151,13 @@ class Editor(QObject):
 
     def connect(self, source: str, target: str, from_port: str = "out", to_port: str = "in") -> bool:
         return self.execute(ConnectCommand(self.doc, Connection(source, target, from_port, to_port)))
+
+    def pin(self, node_id: str, value: Any) -> bool:
+        """Use ``value`` as the node's output instead of running it (undoable)."""
+        return self.execute(PinCommand(self.doc, node_id, True, value))
+
+    def unpin(self, node_id: str) -> bool:
+        return self.execute(PinCommand(self.doc, node_id, False))
 
     # ---------------------------------------------------------------- notes, groups ---
     def add_note(self, position: tuple[float, float], text: str = "") -> StickyNote:

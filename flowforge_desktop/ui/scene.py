@@ -163,6 +163,7 @@ class NodeItem(QGraphicsItem):
         self.state: str | None = None
         self.problems: list[str] = []
         self.pinned = False
+        self.breakpoint = False
         self.collapsed_in: GroupItem | None = None
         self.last_routed: tuple[float, float] = (spec.position[0], spec.position[1])
         # No itemChange override: every flag, z or position change would call into Python (10 calls per
@@ -325,6 +326,10 @@ class NodeItem(QGraphicsItem):
             painter.drawText(summary_rect, _ALIGN_RIGHT, "disabled")
         if self.pinned:
             self._badge(painter, QRectF(NODE_WIDTH - 34, -9, 18, 18), QColor(STATE_COLORS["pinned"]), "P")
+        if self.breakpoint:
+            painter.setPen(QPen(QColor("#ffffff"), 1.5))
+            painter.setBrush(QColor("#d32f2f"))
+            painter.drawEllipse(QPointF(-8, HEADER / 2 + 2), 6, 6)
         if self.problems:
             self._badge(painter, self.badge_rect(), theme.error, "!")
         if self.state:
@@ -572,6 +577,7 @@ class WorkflowScene(QGraphicsScene):
         self.overview = False
         self._invalidate()
         self.states: dict[str, str] = {}
+        self.breakpoints: set[str] = set()
         self._bounds = QRectF()
         self._bulk = False
         self._all_bounds: QRectF | None = None
@@ -647,6 +653,7 @@ class WorkflowScene(QGraphicsScene):
         item.pinned = spec.id in self.doc.pinned
         if spec.id in self.states:
             item.state = self.states[spec.id]
+        item.breakpoint = spec.id in self.breakpoints
         if self.overview:
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.addItem(item)
@@ -771,6 +778,7 @@ class WorkflowScene(QGraphicsScene):
                 item.update()
         elif isinstance(change, DocumentReset):
             self.states.clear()
+            self.breakpoints.clear()
             self.collapsed_groups.clear()
             self.rebuild()
 
@@ -844,6 +852,14 @@ class WorkflowScene(QGraphicsScene):
         item = self.nodes.get(node_id)
         if item is not None and item.state != state:
             item.state = state
+            item.update()
+
+    def set_breakpoint(self, node_id: str, on: bool) -> None:
+        """The debugger's breakpoint marker: a red dot left of the node's header."""
+        (self.breakpoints.add if on else self.breakpoints.discard)(node_id)
+        item = self.nodes.get(node_id)
+        if item is not None and item.breakpoint != on:
+            item.breakpoint = on
             item.update()
 
     def clear_node_states(self) -> None:

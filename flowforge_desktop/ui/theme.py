@@ -13,6 +13,8 @@ CATEGORY_COLORS = {
 }
 UNKNOWN_COLOR = "#8d8d8d"
 STATE_COLORS = {
+    "pending": "#bdbdbd",
+    "interrupted": "#757575",
     "queued": "#9e9e9e",
     "waiting": "#9e9e9e",
     "running": "#1e88e5",
@@ -24,6 +26,8 @@ STATE_COLORS = {
     "cancelled": "#757575",
 }
 STATE_GLYPHS = {
+    "pending": "·",
+    "interrupted": "■",
     "queued": "…",
     "waiting": "…",
     "running": "▶",

@@ -503,3 +503,24 @@ def test_moving_a_node_reroutes_its_edges_during_the_drag(win, qtbot):
     assert edge.p2.y() > 100
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=start + QPoint(20, 120))
     assert win.doc.node("b").position == (420.0, 120.0)
+
+
+def test_pins_are_undoable_and_breakpoints_are_marked(win):
+    add(win, "manual", 0, 0, "a")
+    before = dump(win)
+    assert win.editor.pin("a", {"rows": [1, 2]})
+    assert win.doc.pinned["a"] == {"rows": [1, 2]} and win.scene.nodes["a"].pinned
+    assert win.editor.unpin("a")
+    assert "a" not in win.doc.pinned and not win.scene.nodes["a"].pinned
+    win.stack.undo()
+    assert win.doc.pinned["a"] == {"rows": [1, 2]}
+    win.stack.undo()
+    assert dump(win) == before
+    assert not win.editor.unpin("a")
+    assert win.statusBar().currentMessage() == "node 'a' has no pinned data"
+    win.scene.set_breakpoint("a", True)
+    assert win.scene.nodes["a"].breakpoint
+    win.scene.set_node_state("a", "paused")
+    win.view.viewport().grab()  # paints the marker and the badge
+    win.scene.set_breakpoint("a", False)
+    assert not win.scene.nodes["a"].breakpoint
