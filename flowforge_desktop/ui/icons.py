@@ -50,5 +50,30 @@ def kind_pixmap(kind: str, icon: str | None, size: int, color: str) -> QPixmap:
     return pixmap
 
 
+@lru_cache(maxsize=256)
+def kind_tile(kind: str, icon: str | None, size: int, color: str) -> QPixmap:
+    """The icon as a white glyph on a rounded tile of the category colour: readable on light and dark."""
+    tile = QPixmap(size, size)
+    tile.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(tile)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
+    if icon_path(kind, icon) is not None:
+        inner = int(size * 0.7)
+        glyph = QPixmap(kind_pixmap(kind, icon, inner, color))
+        tint = QPainter(glyph)
+        tint.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        tint.fillRect(glyph.rect(), QColor("#ffffff"))
+        tint.end()
+        offset = (size - inner) // 2
+        painter.drawPixmap(offset, offset, glyph)
+    else:
+        painter.drawPixmap(0, 0, kind_pixmap(kind, icon, size, color))
+    painter.end()
+    return tile
+
+
 def kind_icon(kind: str, icon: str | None, color: str) -> QIcon:
-    return QIcon(kind_pixmap(kind, icon, 32, color))
+    return QIcon(kind_tile(kind, icon, 32, color))

@@ -29,6 +29,8 @@ def placeholder(name: str, annotation: Any) -> Any:
         return False
     if kind in ("int", "float"):
         return 60 if "interval" in lname or "seconds" in lname else 1
+    if lname in ("argv", "args", "command"):
+        return ["echo", "hello"]
     if kind == "list" or lname in ("to", "cc", "bcc"):
         return [_text(lname.rstrip("s"))]
     if kind == "mapping":
@@ -48,8 +50,12 @@ def _text(lname: str) -> str:
         return "someone@example.com"
     if "host" in lname:
         return "localhost"
-    if "path" in lname or lname.endswith(("_dir", "folder")):
+    if "workflow" in lname:
+        return str(Path.home() / "workflow.json")
+    if "watch" in lname or lname.endswith(("_dir", "folder", "directory")):
         return str(Path.home())
+    if "path" in lname or lname.endswith("_file"):
+        return str(Path.home() / "example.txt")
     if lname.endswith("_id"):
         return f"{lname.removesuffix('_id')}-{uuid.uuid4().hex[:8]}"
     if lname in ("condition", "expression", "source", "by", "query"):
