@@ -1,0 +1,249 @@
+"""The inspector: a form generated from the selected node's Config model.
+
+Each keystroke is parsed and validated against the kind's Config; errors show inline under their
+field and nothing reaches the document until the config is valid. Valid edits go through the editor
+as undo commands; typing into one field merges into one undo step.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, get_args
+
+from pydantic_core import PydanticUndefined
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowforge_desktop.model.changes import Change, DocumentReset, NodeAdded, NodeRemoved, NodeUpdated, WorkflowRenamed
+from flowforge_desktop.model.document import config_problems
+from flowforge_desktop.model.schema import NodeSpec
+from flowforge_desktop.ui.editor import Editor
+from flowforge_desktop.ui.fields import (
+    BoolField,
+    ChoiceField,
+    CronField,
+    FieldEditor,
+    MultiLineField,
+    TextField,
+    make_field,
+)
+
+_FIELD_RE = re.compile(r"^config\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class Inspector(QWidget):
+    def __init__(self, editor: Editor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.doc = editor.doc
+        self.node_id: str | None = None
+        self.fields: dict[str, FieldEditor] = {}
+        self.header: dict[str, FieldEditor] = {}
+        self._applying = False
+        self._count = 0
+        self._last_refusal = ""
+        editor.message.connect(self._remember_refusal)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll)
+        self.title = QLabel()
+        self.general_error = QLabel()
+        self.general_error.setWordWrap(True)
+        self.general_error.setStyleSheet("color: #e53935;")
+        self._unsubscribe = self.doc.subscribe(self._on_change)
+        self.show_node(None)
+
+    def _remember_refusal(self, text: str) -> None:
+        self._last_refusal = text
+
+    # --- building --------------------------------------------------------------------------------
+    def show_nodes(self, node_ids: list[str]) -> None:
+        self.show_node(node_ids[0] if len(node_ids) == 1 else None, count=len(node_ids))
+
+    def _workflow_text(self) -> str:
+        n = len(self.doc)
+        return (
+            f"<b>{self.doc.name}</b><br>{n} node{'s' if n != 1 else ''}. "
+            "Select a node to edit it; drag kinds from the palette to add nodes."
+        )
+
+    def show_node(self, node_id: str | None, count: int = 0) -> None:
+        self.node_id = node_id if node_id in self.doc else None
+        self._count = count
+        self.fields, self.header = {}, {}
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.general_error = QLabel()
+        self.general_error.setWordWrap(True)
+        self.general_error.setStyleSheet("color: #e53935;")
+        self.general_error.hide()
+        layout.addWidget(self.title)
+        if self.node_id is None:
+            if count > 1:
+                self.title.setText(f"<b>{count} nodes selected</b><br>Select one node to edit its settings.")
+            else:
+                self.title.setText(self._workflow_text())
+            layout.addStretch(1)
+            self.scroll.setWidget(page)
+            return
+        spec = self.doc.node(self.node_id)
+        kind = self.doc.registry.get(spec.kind)
+        kind_text = kind.display_title() if kind else f"unknown kind '{spec.kind}'"
+        desc = kind.description if kind else self.doc.registry.unknown_kind_message(spec.kind)
+        self.title.setText(
+            f"<b>{kind_text}</b> <span style='color:gray'>· id {spec.id}</span><br><small>{desc}</small>"
+        )
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        name = TextField("name", False)
+        name.setToolTip("Display name; nothing keys on it")
+        disabled = BoolField("disabled", False)
+        disabled.setToolTip("A disabled node passes its input through untouched")
+        on_error = ChoiceField("on_error", False, get_args(NodeSpec.model_fields["on_error"].annotation))
+        on_error.setToolTip("stop the run, continue past the node, or route the failure to its 'error' port")
+        notes = MultiLineField("notes", False)
+        for label, field in (("Name", name), ("Disabled", disabled), ("On error", on_error), ("Notes", notes)):
+            self.header[field.name] = field
+            form.addRow(label, field)
+            field.changed.connect(lambda f=field: self._header_edited(f))
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        layout.addWidget(line)
+        layout.addWidget(self.general_error)
+        if kind is not None:
+            cform = QFormLayout()
+            cform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            layout.addLayout(cform)
+            for fname, info in kind.Config.model_fields.items():
+                field = make_field(fname, info.annotation)
+                if info.description:
+                    field.setToolTip(info.description)
+                required = info.is_required()
+                label = QLabel(fname.replace("_", " ") + (" *" if required else ""))
+                if info.description:
+                    label.setToolTip(info.description)
+                cform.addRow(label, field)
+                self.fields[fname] = field
+                field.changed.connect(lambda f=field: self._config_edited(f))
+        else:
+            note = QLabel("This node's kind is not installed; its config is kept unchanged and saved back as it is.")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addStretch(1)
+        self.scroll.setWidget(page)
+        self._load(spec)
+        self._show_problems(config_problems(kind, spec.config) if kind else [])
+
+    def _load(self, spec: NodeSpec) -> None:
+        for name, field in self.header.items():
+            field.load(getattr(spec, name))
+        kind = self.doc.registry.get(spec.kind)
+        if kind is None:
+            return
+        for name, field in self.fields.items():
+            info = kind.Config.model_fields[name]
+            if name in spec.config:
+                value = spec.config[name]
+            elif info.default is not PydanticUndefined:
+                value = info.default
+            elif info.default_factory is not None:
+                value = info.default_factory()
+            else:
+                value = None
+            if isinstance(field, CronField):
+                field.timezone = spec.config.get("timezone", "UTC")
+            field.load(value)
+            if isinstance(field, CronField):
+                field.update_next()
+
+    # --- editing ---------------------------------------------------------------------------------
+    def _header_edited(self, field: FieldEditor) -> None:
+        if self.node_id is None:
+            return
+        try:
+            value = field.value()
+        except ValueError as exc:
+            field.set_error(str(exc))
+            return
+        field.set_error(None)
+        self._apply(**{field.name: value}, merge_key=field.name if field.name in ("name", "notes") else None)
+
+    def _config_edited(self, field: FieldEditor) -> None:
+        if self.node_id is None:
+            return
+        spec = self.doc.node(self.node_id)
+        kind = self.doc.registry.get(spec.kind)
+        try:
+            value = field.value()
+        except ValueError as exc:
+            field.set_error(str(exc))
+            return
+        config = dict(spec.config)
+        if value is None and field.optional:
+            config.pop(field.name, None)
+        else:
+            config[field.name] = value
+        if "timezone" in self.fields and isinstance(self.fields.get("cron_expression"), CronField):
+            cron = self.fields["cron_expression"]
+            cron.timezone = config.get("timezone", "UTC")
+            cron.update_next()
+        problems = config_problems(kind, config)
+        self._show_problems(problems)
+        if problems:
+            return
+        self._apply(config=config, merge_key=f"config.{field.name}", text=f"Edit {field.name.replace('_', ' ')}")
+
+    def _apply(self, merge_key: str | None = None, text: str = "", **changes: Any) -> None:
+        self._applying = True
+        self._last_refusal = ""
+        try:
+            ok = self.editor.update_node(self.node_id, text=text, merge_key=merge_key, **changes)
+        finally:
+            self._applying = False
+        if not ok:
+            self.general_error.setText(self._last_refusal)
+            self.general_error.show()
+
+    def _show_problems(self, problems: list[str]) -> None:
+        per_field: dict[str, list[str]] = {}
+        general: list[str] = []
+        for problem in problems:
+            path, _, message = problem.partition(": ")
+            match = _FIELD_RE.match(path)
+            if match and match.group(1) in self.fields:
+                per_field.setdefault(match.group(1), []).append(message or problem)
+            else:
+                general.append(problem.removeprefix("config: "))
+        for name, field in self.fields.items():
+            field.set_error("; ".join(per_field.get(name, [])) or None)
+        self.general_error.setText("\n".join(general))
+        self.general_error.setVisible(bool(general))
+
+    # --- following the document ----------------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        if self.node_id is None:
+            if isinstance(change, DocumentReset | WorkflowRenamed | NodeAdded | NodeRemoved) and self._count == 0:
+                self.title.setText(self._workflow_text())
+            return
+        if isinstance(change, NodeUpdated) and change.new.id == self.node_id:
+            if not self._applying and change.changed_fields - {"position"}:
+                self._load(change.new)
+                kind = self.doc.registry.get(change.new.kind)
+                self._show_problems(config_problems(kind, change.new.config) if kind else [])
+        elif (isinstance(change, NodeRemoved) and change.node.id == self.node_id) or isinstance(change, DocumentReset):
+            self.show_node(None)
+
+    def detach(self) -> None:
+        self._unsubscribe()
