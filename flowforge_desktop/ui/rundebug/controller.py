@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
@@ -158,14 +159,16 @@ class RunDebug(QObject):
         self._sync_actions()
 
     def _sync_actions(self) -> None:
+        # Step and Continue stay enabled through a whole debug run: a pause can begin between two
+        # repaints, and the key pressed right after it must not be swallowed by a stale state.
         running = self.run is not None and not self.run.done
-        paused = self.debugger is not None and self.debugger.paused is not None
+        debugging = running and self.debugger is not None
         self.actions["run"].setEnabled(not running)
         self.actions["debug"].setEnabled(not running)
         self.actions["stop"].setEnabled(running)
-        self.actions["step"].setEnabled(paused or not running)
-        self.actions["continue"].setEnabled(paused)
-        self.actions["pause"].setEnabled(running and self.debugger is not None and not paused)
+        self.actions["step"].setEnabled(debugging or not running)
+        self.actions["continue"].setEnabled(debugging)
+        self.actions["pause"].setEnabled(debugging)
 
     def _document_changed(self, change: Any) -> None:
         """A file was opened (or New): runs, breakpoints and the history shown belong to the new one."""
@@ -308,7 +311,8 @@ class RunDebug(QObject):
         if node_id is None:
             self._message("select the node to run")
             return None
-        reuse = self._reuse_from_last()
+        upstream = nx.ancestors(self.doc.graph, node_id)
+        reuse = {n: r for n, r in self._reuse_from_last().items() if n in upstream}  # nothing after it runs
         missing = [p for p in self.doc.graph.predecessors(node_id) if p not in reuse]
         if missing:
             self._message(f"run the workflow first: no output yet from {', '.join(sorted(missing))}")
