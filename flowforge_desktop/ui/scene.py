@@ -364,6 +364,8 @@ class EdgeItem(QGraphicsItem):
         self.bounds = QRectF()
         self._shape: QPainterPath | None = None
         self.p1 = self.p2 = QPointF()
+        #: items that passed over this edge in the run shown (None: no run shown)
+        self.items: int | None = None
         self.update_path()
 
     def type(self) -> int:
@@ -411,6 +413,17 @@ class EdgeItem(QGraphicsItem):
             return
         painter.setPen(pen)
         painter.drawPath(self.path)
+        if self.items is not None:
+            mid = self.path.pointAtPercent(0.5)
+            text = f"{self.items} item{'' if self.items == 1 else 's'}"
+            label = QRectF(mid.x() - 30, mid.y() - 9, 60, 18)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setBrush(theme.node_body)
+            painter.setPen(QPen(color, 1.0))
+            painter.drawRoundedRect(label, 8, 8)
+            painter.setFont(theme.small_font)
+            painter.setPen(theme.node_text)
+            painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class NoteItem(QGraphicsItem):
@@ -865,6 +878,20 @@ class WorkflowScene(QGraphicsScene):
     def clear_node_states(self) -> None:
         for node_id in list(self.states):
             self.set_node_state(node_id, None)
+        self.clear_edge_items()
+
+    def set_edge_items(self, conn: Connection, count: int | None) -> None:
+        """How many items passed over an edge in the run shown: a label at the edge's middle."""
+        edge = self.edges.get(conn)
+        if edge is not None and edge.items != count:
+            edge.items = count
+            edge.update()
+
+    def clear_edge_items(self) -> None:
+        for edge in self.edges.values():
+            if edge.items is not None:
+                edge.items = None
+                edge.update()
 
     def set_node_problems(self, node_id: str, problems: list[str]) -> None:
         item = self.nodes.get(node_id)

@@ -227,13 +227,19 @@ def test_window_geometry_and_docks_are_kept_in_qsettings(qtbot, tmp_path):
 
 def test_the_cli_opens_the_designer_for_a_file(examples_dir, monkeypatch):
     from flowforge_desktop import cli
-    from flowforge_desktop.ui import app
+    from flowforge_desktop.ui import desktop
 
     opened = []
-    monkeypatch.setattr(app, "run_designer", lambda path, theme=None: opened.append((path, theme)) or 0)
+
+    def fake(path, theme=None, minimized=False):
+        opened.append((path, theme, minimized))
+        return 0
+
+    monkeypatch.setattr(desktop, "run_desktop", fake)
     assert cli.main([str(examples_dir / "health_check.json")]) == 0
     assert cli.main(["gui", "--theme", "dark"]) == 0
-    assert opened == [(str(examples_dir / "health_check.json"), None), (None, "dark")]
+    assert cli.main(["gui", "--minimized"]) == 0
+    assert opened == [(str(examples_dir / "health_check.json"), None, False), (None, "dark", False), (None, None, True)]
 
 
 def test_run_designer_opens_the_file_in_a_qasync_loop_and_quits(qapp, tmp_path, examples_dir, monkeypatch):

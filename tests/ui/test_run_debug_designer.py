@@ -109,6 +109,8 @@ def test_f5_runs_in_the_background_and_the_canvas_and_docks_show_it(
         ("start", "greet", "note", "wait"), "succeeded"
     )
     assert rundebug.status_label.text().startswith("run succeeded · 4/4 nodes · 00:00")
+    edges = {(c.source, c.target): e.items for c, e in window.scene.edges.items()}
+    assert edges == {("start", "greet"): 1, ("greet", "note"): 1, ("note", "wait"): 1}
     assert rundebug.executions_dock.count.text() == "1 execution"
     window.scene.select_nodes(["greet"])
     assert rundebug.data_dock.title.text() == "greet: succeeded"

@@ -392,6 +392,7 @@ class RunDebug(QObject):
         self.scene.clear_node_states()
         for node_id, rec in view.nodes.items():
             self.scene.set_node_state(node_id, str(rec.state))
+            self._show_edge_items(view, node_id)
         self.banner.setText(f'viewing run {execution_id[:8]} ({view.status}) — <a href="back">Back to editing</a>')
         self.banner.show()
         self.window.view.setInteractive(False)  # type: ignore[attr-defined]
@@ -409,6 +410,7 @@ class RunDebug(QObject):
         if self.last_view is not None and self.last_view.workflow_id == self.doc.id:
             for node_id, rec in self.last_view.nodes.items():
                 self.scene.set_node_state(node_id, str(rec.state))
+                self._show_edge_items(self.last_view, node_id)
 
     # ====================================================================== updates ===
     def current_view(self) -> RunView | None:
@@ -428,6 +430,7 @@ class RunDebug(QObject):
                 rec = view.nodes.get(node_id)
                 if rec is not None:
                     self.scene.set_node_state(node_id, str(rec.state))
+                    self._show_edge_items(view, node_id)
             self.status_label.setText(progress_text(view, time.time()))
             selected = self._selected()
             if selected in update.nodes.get(run_id, ()):  # type: ignore[arg-type]
@@ -451,6 +454,14 @@ class RunDebug(QObject):
                 if other != run_id:
                     self.bridge.forget(other)
         self._sync_actions()
+
+    def _show_edge_items(self, view: RunView, node_id: str) -> None:
+        setter = getattr(self.scene, "set_edge_items", None)
+        if setter is None:
+            return
+        for conn in self.doc.connections_of(node_id):
+            if conn.source == node_id:
+                setter(conn, view.items_on(conn))
 
     def _tick(self) -> None:
         view = self.current_view()

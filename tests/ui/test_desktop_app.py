@@ -1,0 +1,50 @@
+"""The whole desktop app in one process: agent, designer, run/debug and tray on one qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from flowforge_desktop.ui.desktop import start_desktop
+from flowforge_desktop.ui.single_instance import SingleInstance
+
+
+@pytest.fixture(autouse=True)
+def _free_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLOWFORGE_API_PORT", "0")
+
+
+def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir: Path, tmp_path: Path) -> None:
+    single = SingleInstance()
+    assert single.acquire([])
+    source = examples_dir / "webhook_forward.json"
+
+    async def scenario() -> dict[str, Any]:
+        desktop = await start_desktop(qapp, str(source), single)
+        window, agent = desktop.window, desktop.agent
+        seen: dict[str, Any] = {"title": window.windowTitle(), "visible": window.isVisible()}
+        async with httpx.AsyncClient() as client:
+            seen["health"] = (await client.get(f"{agent.server.url}/health")).json()
+        seen["menus"] = [a.text() for a in window.menuBar().actions()]
+        seen["file"] = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
+        seen["engine_shared"] = desktop.rundebug.engine is agent.engine
+        seen["url"] = agent.server.url
+        asyncio.ensure_future(desktop.quit())  # as the tray's Quit does
+        await desktop.closed.wait()
+        return seen
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        seen = runner.run(scenario())
+    assert seen["visible"] and "webhook_forward.json" in seen["title"]
+    assert seen["health"] == {"status": "ok"}
+    assert "&Run" in seen["menus"]
+    assert seen["file"][-2:] == ["&Settings…", "&Quit"]
+    assert seen["engine_shared"] is True
+    with pytest.raises(httpx.TransportError):  # the agent stopped its server on the way out
+        httpx.get(f"{seen['url']}/health", timeout=2)
