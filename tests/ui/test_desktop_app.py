@@ -35,8 +35,9 @@ def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir:
         seen["file"] = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
         seen["engine_shared"] = desktop.rundebug.engine is agent.engine
         seen["url"] = agent.server.url
-        asyncio.ensure_future(desktop.quit())  # as the tray's Quit does
+        quitting = asyncio.ensure_future(desktop.quit())  # as the tray's Quit does
         await desktop.closed.wait()
+        seen["quit_task"] = quitting
         return seen
 
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
