@@ -386,6 +386,7 @@ class EdgeItem(QGraphicsItem):
         self.path = path
         self.bounds = path.controlPointRect().adjusted(-4, -4, 4, 4)
         self._shape = None
+        self.mid = path.pointAtPercent(0.5)
 
     def boundingRect(self) -> QRectF:
         return self.bounds
@@ -414,9 +415,8 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(pen)
         painter.drawPath(self.path)
         if self.items is not None:
-            mid = self.path.pointAtPercent(0.5)
             text = f"{self.items} item{'' if self.items == 1 else 's'}"
-            label = QRectF(mid.x() - 30, mid.y() - 9, 60, 18)
+            label = self.label_rect()
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setBrush(theme.node_body)
             painter.setPen(QPen(color, 1.0))
@@ -424,6 +424,9 @@ class EdgeItem(QGraphicsItem):
             painter.setFont(theme.small_font)
             painter.setPen(theme.node_text)
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+
+    def label_rect(self) -> QRectF:
+        return QRectF(self.mid.x() - 30, self.mid.y() - 9, 60, 18)
 
 
 class NoteItem(QGraphicsItem):
@@ -885,13 +888,14 @@ class WorkflowScene(QGraphicsScene):
         edge = self.edges.get(conn)
         if edge is not None and edge.items != count:
             edge.items = count
-            edge.update()
+            # only the label's rect: a long edge's whole bounds would repaint every edge crossing them
+            edge.update(edge.label_rect().adjusted(-2, -2, 2, 2))
 
     def clear_edge_items(self) -> None:
         for edge in self.edges.values():
             if edge.items is not None:
                 edge.items = None
-                edge.update()
+                edge.update(edge.label_rect().adjusted(-2, -2, 2, 2))
 
     def set_node_problems(self, node_id: str, problems: list[str]) -> None:
         item = self.nodes.get(node_id)

@@ -278,10 +278,10 @@ def test_profiling_dock_table_timeline_critical_path_and_export(
     view = bridge.views[run.execution_id]
     dock.show_run(view, doc.graph, can_export=run.profiler is not None)
     assert dock.critical == ["start", "slow", "join"]
-    assert dock.table.item(0, 0).text() == "★ slow"  # slowest first, on the critical path
-    burn_row = next(r for r in range(dock.table.rowCount()) if dock.table.item(r, 0).text() == "burn")
-    assert float(dock.table.item(burn_row, 3).text()) >= 25  # CPU ms
-    assert dock.table.item(burn_row, 7).text() == ""  # memory not traced in this run
+    assert dock.cell(0, 0) == "★ slow"  # slowest first, on the critical path
+    burn_row = next(r for r in range(dock.model.rowCount()) if dock.cell(r, 0) == "burn")
+    assert float(dock.cell(burn_row, 3)) >= 25  # CPU ms
+    assert dock.cell(burn_row, 7) == ""  # memory not traced in this run
     assert "critical path: start → slow → join" in dock.summary.text()
     with qtbot.waitSignal(dock.nodeSelected) as chosen:
         rect = dock.timeline.bar_rect("burn")
@@ -295,6 +295,6 @@ def test_profiling_dock_table_timeline_critical_path_and_export(
     stats = pstats.Stats(str(target))
     assert any("t_burn" in str(k) or k[2] == "run" for k in stats.stats)  # type: ignore[attr-defined]
     dock.show_run(bridge.views[traced.execution_id], doc.graph)
-    assert all(dock.table.item(r, 7).text() != "" for r in range(dock.table.rowCount()))
+    assert all(dock.cell(r, 7) != "" for r in range(dock.model.rowCount()))
     assert not dock.export_button.isEnabled()
     bridge.close()

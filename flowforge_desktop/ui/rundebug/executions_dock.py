@@ -128,6 +128,7 @@ class ExecutionsDock(QDockWidget):
         self.store = store
         self.workflow_id: str | None = None
         self.model = ExecutionsModel(store, self)
+        self._pending: set[Any] = set()
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -225,6 +226,21 @@ class ExecutionsDock(QDockWidget):
         return deleted
 
     def note_run_finished(self) -> None:
-        """A run finished: show it (cheap: one page)."""
-        self.store.flush(2)
-        self.refresh()
+        """A run finished: show it once the history has it. The wait for the writer happens in a
+        thread; the refresh itself is one page."""
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.store.flush(2)
+            self.refresh()
+            return
+
+        async def later() -> None:
+            await asyncio.to_thread(self.store.flush, 5)
+            self.refresh()
+
+        task = loop.create_task(later())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +58,52 @@ def profile_rows(view: RunView) -> list[tuple[str, str, float, float, float, int
     ]
     rows.sort(key=lambda r: r[2], reverse=True)
     return rows
+
+
+class ProfileModel(QAbstractTableModel):
+    """The rows as a model: a 10,000-node run shows at once (no table item per cell)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, str, float, float, float, int, int, int | None]] = []
+        self.critical: set[str] = set()
+
+    def set_rows(self, rows: list[Any], critical: set[str]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.critical = critical
+        self.endResetModel()
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return len(TABLE_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return TABLE_COLUMNS[section]
+        return None
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = row[column]
+            if column == 0 and value in self.critical:
+                return f"★ {value}"
+            if isinstance(value, float):
+                return f"{value:.2f}"
+            if value is None:
+                return ""
+            return f"{value:,}" if isinstance(value, int) else str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return row[0]
+        return None
 
 
 class Timeline(QWidget):
@@ -160,14 +205,15 @@ class ProfilingDock(QDockWidget):
         super().__init__("Profiling", parent)
         self.setObjectName("ProfilingDock")
         self.view: RunView | None = None
-        self.table = QTableWidget(0, len(TABLE_COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
+        self.model = ProfileModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._table_selected)
+        self.table.selectionModel().currentRowChanged.connect(self._table_selected)
         self.timeline = Timeline(self)
         self.timeline.nodeClicked.connect(self.select_node)
         scroll = QScrollArea(self)
@@ -201,21 +247,7 @@ class ProfilingDock(QDockWidget):
         self.view = view
         self.critical = view.critical_path(graph) if view is not None and graph is not None else []
         rows = profile_rows(view) if view is not None else []
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, float):
-                    text = f"{value:.2f}"
-                elif value is None:
-                    text = ""
-                else:
-                    text = f"{value:,}" if isinstance(value, int) else str(value)
-                item = QTableWidgetItem(text)
-                if c >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if row[0] in self.critical and c == 0:
-                    item.setText(f"★ {text}")
-                self.table.setItem(r, c, item)
+        self.model.set_rows(rows, set(self.critical))
         self.timeline.set_run(view, self.critical)
         if view is not None:
             path = " → ".join(self.critical) if self.critical else "-"
@@ -229,8 +261,10 @@ class ProfilingDock(QDockWidget):
         self.timeline.update()
         self.nodeSelected.emit(node_id)
 
-    def _table_selected(self) -> None:
-        items = self.table.selectedItems()
-        if items:
-            node = self.table.item(items[0].row(), 0).text().removeprefix("★ ")
-            self.select_node(node)
+    def _table_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.select_node(self.model.rows[current.row()][0])
+
+    def cell(self, row: int, column: int) -> str:
+        """What the table shows at (row, column)."""
+        return str(self.model.index(row, column).data())
