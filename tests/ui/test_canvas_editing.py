@@ -117,7 +117,7 @@ def test_a_connection_that_closes_a_cycle_is_refused_with_its_reason(win, qtbot)
     assert dump(win) == before
 
 
-def test_undo_and_redo_of_a_mixed_sequence_restore_the_document_exactly(win, qtbot):
+def test_undo_and_redo_of_a_mixed_sequence_restore_the_document_exactly(win, qtbot, examples_dir):
     states = [dump(win)]
     drop_kind(win, "manual", vp(win, 100, 200))
     states.append(dump(win))
@@ -145,9 +145,23 @@ def test_undo_and_redo_of_a_mixed_sequence_restore_the_document_exactly(win, qtb
     qtbot.keyClick(win.view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert win.doc.node(http).disabled
     states.append(dump(win))
+    # copy + paste, a sticky note, a group, a pin, an import
+    win.scene.select_nodes([manual, http])
+    win.copy()
+    assert len(win.paste()) == 2
+    states.append(dump(win))
+    win.add_note()
+    states.append(dump(win))
+    win.editor.group([manual, http], "Pair")
+    states.append(dump(win))
+    win.editor.pin(manual, {"hello": "world"})
+    states.append(dump(win))
+    win.answers.open_path = str(examples_dir / "health_check.json")
+    assert win.import_dialog()
+    states.append(dump(win))
     win.scene.select_nodes([manual])
     win.delete_selection()
-    assert manual not in win.doc and win.doc.connections() == []
+    assert manual not in win.doc
     states.append(dump(win))
     assert win.stack.count() == len(states) - 1
     for expected in reversed(states[:-1]):
@@ -524,3 +538,27 @@ def test_pins_are_undoable_and_breakpoints_are_marked(win):
     win.view.viewport().grab()  # paints the marker and the badge
     win.scene.set_breakpoint("a", False)
     assert not win.scene.nodes["a"].breakpoint
+
+
+def test_hovering_the_error_badge_shows_the_message(win, qtbot):
+    add(win, "http", 0, 0, "h", url="https://e.com")
+    win.scene.set_node_problems("h", ["config.url: invalid URL 'htp:/x'"])
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QMouseEvent
+
+    viewport = win.view.viewport()
+
+    def hover(x: float, y: float) -> None:  # QTest.mouseMove delivers only the first move offscreen
+        point = QPointF(vp(win, x, y))
+        global_point = QPointF(viewport.mapToGlobal(point.toPoint()))
+        none = Qt.MouseButton.NoButton
+        event = QMouseEvent(QEvent.Type.MouseMove, point, global_point, none, none, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(viewport, event)
+
+    hover(100, 60)
+    hover(1, 1)
+    assert win.scene.nodes["h"].toolTip() == "config.url: invalid URL 'htp:/x'"
+    hover(2, win.scene.nodes["h"].in_pos[0].y())
+    assert win.scene.nodes["h"].toolTip() == "input port 'in' — drag to connect"
+    hover(100, 60)
+    assert win.scene.nodes["h"].toolTip() == ""
