@@ -593,6 +593,10 @@ class WorkflowScene(QGraphicsScene):
         self._overview_timer.setSingleShot(True)
         self._overview_timer.setInterval(250)
         self._overview_timer.timeout.connect(self.overview_paths)
+        self._restore_queue: list[QGraphicsItem] = []
+        self._restore_timer = QTimer(self)
+        self._restore_timer.setInterval(0)
+        self._restore_timer.timeout.connect(self._restore_some)
         self._unsubscribe = doc.subscribe(self.on_change)
         self.rebuild()
 
@@ -603,6 +607,7 @@ class WorkflowScene(QGraphicsScene):
             view.setUpdatesEnabled(False)
         try:
             self.clearSelection()
+            self._restore_queue = []
             self.clear()
             self.nodes.clear()
             self.edges.clear()
@@ -908,10 +913,32 @@ class WorkflowScene(QGraphicsScene):
         return bounds
 
     # --- overview (far zoom) -----------------------------------------------------------------------
-    def set_overview(self, on: bool) -> None:
-        if on != self.overview:
-            self.overview = on
+    def set_overview(self, on: bool, visible: QRectF | None = None) -> None:
+        """Far zoom: items stop painting (the view draws batched shapes). Coming back, the items in
+        ``visible`` paint again at once and the others follow in idle time, so the frame that crosses
+        the threshold does not wait for 11,000 flag changes."""
+        if on == self.overview:
+            return
+        self.overview = on
+        if on or visible is None:
+            self._restore_queue = []
+            self._restore_timer.stop()
             self._apply_overview(on)
+            return
+        flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+        for item in self.items(visible):
+            item.setFlag(flag, False)
+        self._restore_queue = [*self.nodes.values(), *self.edges.values()]
+        self._restore_timer.start()
+
+    def _restore_some(self, chunk: int = 3000) -> None:
+        flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+        batch, self._restore_queue = self._restore_queue[:chunk], self._restore_queue[chunk:]
+        if not self.overview:
+            for item in batch:
+                item.setFlag(flag, False)
+        if not self._restore_queue:
+            self._restore_timer.stop()
 
     def _apply_overview(self, on: bool) -> None:
         flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
