@@ -441,12 +441,13 @@ class MainWindow(QMainWindow):
         self.scene.set_overview(False)
         self.scene.clearSelection()
         cache = QGraphicsItem.CacheMode
-        for item in self.scene.nodes.values():  # cached pixmaps would not reach an SVG, and blur a PNG
+        cached = [i for i in self.scene.items() if i.cacheMode() != cache.NoCache]
+        for item in cached:  # cached pixmaps would not reach an SVG, and blur a PNG
             item.setCacheMode(cache.NoCache)
         try:
             self.scene.render(painter, target, source)
         finally:
-            for item in self.scene.nodes.values():
+            for item in cached:
                 item.setCacheMode(cache.DeviceCoordinateCache)
             for item in selected:
                 item.setSelected(True)
