@@ -562,3 +562,20 @@ def test_hovering_the_error_badge_shows_the_message(win, qtbot):
     assert win.scene.nodes["h"].toolTip() == "input port 'in' — drag to connect"
     hover(100, 60)
     assert win.scene.nodes["h"].toolTip() == ""
+
+
+def test_leaving_the_overview_restores_visible_items_first_and_the_rest_in_idle_time(win, qtbot):
+    for i in range(60):
+        add(win, "manual", (i % 10) * 300, (i // 10) * 200, f"n{i}")
+    win.view.fit_all()
+    win.view.set_zoom(0.1)
+    assert win.scene.overview
+    win.view.set_zoom(1.0, QPointF(0, 0))
+    flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    assert not win.scene.nodes["n0"].flags() & flag  # in view: paints at once
+    assert win.scene.nodes["n59"].flags() & flag  # far away: restored in idle time
+    qtbot.waitUntil(lambda: not win.scene.nodes["n59"].flags() & flag)
+    win.view.set_zoom(0.1)
+    win.view.set_zoom(1.0, QPointF(0, 0))
+    win.scene.finish_restore()
+    assert not any(i.flags() & flag for i in win.scene.nodes.values())
