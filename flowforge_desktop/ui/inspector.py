@@ -80,6 +80,13 @@ class Inspector(QWidget):
 
     # --- building --------------------------------------------------------------------------------
     def show_nodes(self, node_ids: list[str]) -> None:
+        if len(node_ids) > 1 and self.node_id is None and self._count > 1:
+            # a rubber band signals on every mouse move: only the count changes
+            self._count = len(node_ids)
+            self.title.setText(f"<b>{self._count} nodes selected</b><br>Select one node to edit its settings.")
+            return
+        if len(node_ids) == 1 and node_ids[0] == self.node_id:
+            return
         self.show_node(node_ids[0] if len(node_ids) == 1 else None, count=len(node_ids))
 
     def _workflow_text(self) -> str:

@@ -653,17 +653,14 @@ class MainWindow(QMainWindow):
         return ids
 
     def delete_selection(self) -> None:
-        self.editor.remove(
-            self.scene.selected_node_ids(),
-            selected_connections(self.scene),
-            selected_note_ids(self.scene),
-            selected_group_ids(self.scene),
-        )
+        nodes, conns = self.scene.selected_node_ids(), selected_connections(self.scene)
+        notes, groups = selected_note_ids(self.scene), selected_group_ids(self.scene)
+        with self.scene.batched_selection():  # removing selected items would signal once per item
+            self.scene.clearSelection()
+        self.editor.remove(nodes, conns, notes, groups)
 
     def select_all(self) -> None:
-        for item in self.scene.nodes.values():
-            if item.isVisible():
-                item.setSelected(True)
+        self.scene.select_nodes(self.scene.nodes, add=True)
 
     def toggle_disabled(self) -> None:
         self.editor.set_disabled(self.scene.selected_node_ids())

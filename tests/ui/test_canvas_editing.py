@@ -579,3 +579,17 @@ def test_leaving_the_overview_restores_visible_items_first_and_the_rest_in_idle_
     win.view.set_zoom(1.0, QPointF(0, 0))
     win.scene.finish_restore()
     assert not any(i.flags() & flag for i in win.scene.nodes.values())
+
+
+def test_select_all_and_delete_signal_the_selection_once(win, qtbot):
+    for i in range(300):
+        add(win, "manual", (i % 20) * 250, (i // 20) * 150, f"n{i}")
+    signals = []
+    win.scene.selectionChanged.connect(lambda: signals.append(1))
+    win.select_all()
+    assert len(win.scene.selected_node_ids()) == 300 and len(signals) == 1
+    assert "300 nodes selected" in win.inspector.title.text()
+    win.delete_selection()
+    assert len(win.doc) == 0 and len(signals) == 2
+    win.stack.undo()
+    assert len(win.doc) == 300
