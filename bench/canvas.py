@@ -165,13 +165,14 @@ def bench_ours(text: str, path: Path) -> dict:
         "first frame": t3 - t2,
         "frames": frames,
         "hub_edges": len(window.scene.node_edges[hub]),
+        "hub": int(hub.removeprefix("n")),
     }
     window.stack.setClean()
     window.close()
     return result
 
 
-def bench_nodegraphqt(nodes: list[dict], edges: list[tuple[int, int]]) -> dict | None:
+def bench_nodegraphqt(nodes: list[dict], edges: list[tuple[int, int]], hub: int) -> dict | None:
     try:
         from NodeGraphQt import BaseNode, NodeGraph
     except Exception as exc:  # it imports distutils: Python 3.11 only
@@ -221,6 +222,17 @@ def bench_nodegraphqt(nodes: list[dict], edges: list[tuple[int, int]]) -> dict |
             viewer.centerOn(QPointF(x, y))
 
     frames = run_frames(viewer.viewport(), frame_sequence(viewer, apply, (1000.0, 2000.0)), apply)
+    node = made[hub]
+    apply(1.0, *node.pos())
+    drag = []
+    for i in range(20):
+        app.processEvents()
+        t = time.perf_counter()
+        x, y = node.pos()
+        node.set_pos(x + 7, y + (3 if i % 2 else -3))  # moves the item; its pipes redraw
+        viewer.viewport().grab()
+        drag.append((time.perf_counter() - t) * 1000)
+    frames["drag hub node"] = drag
     return {"open (total)": (t1 - t0) + (t2 - t1), "open_only": t1 - t0, "first frame": t2 - t1, "frames": frames}
 
 
@@ -243,7 +255,7 @@ def main() -> int:
         path.write_text(text)
         os.environ.setdefault("FLOWFORGE_DATA_DIR", tmp)
         ours = bench_ours(text, path)
-    theirs = None if args.no_nodegraphqt else bench_nodegraphqt(nodes, edges)
+    theirs = None if args.no_nodegraphqt else bench_nodegraphqt(nodes, edges, ours["hub"])
     print(
         f"\nCanvas benchmark: {len(nodes)} nodes, {len(edges)} edges, viewport 1600x1000 offscreen, "
         f"Python {sys.version.split()[0]}"
