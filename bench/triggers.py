@@ -31,12 +31,10 @@ os.environ["FLOWFORGE_DATA_DIR"] = str(TMP / "ffdata")
 os.environ["FLOWFORGE_CONFIG_DIR"] = str(TMP / "ffconfig")
 os.environ["FLOWFORGE_LOG_DIR"] = str(TMP / "fflog")
 
-from flowforge_desktop.agent.armers import has_own_arm  # noqa: E402
 from flowforge_desktop.agent.config import AgentConfig  # noqa: E402
 from flowforge_desktop.agent.runtime import Agent  # noqa: E402
-from flowforge_desktop.agent.webhooks import sign  # noqa: E402
 from flowforge_desktop.engine.events import RunStarted  # noqa: E402
-from flowforge_desktop.nodes.registry import default_registry  # noqa: E402
+from flowforge_desktop.nodes.builtin.webhook_auth import sign  # noqa: E402
 
 
 def workflow(path: Path, wf_id: str, nodes: list[dict[str, Any]]) -> Path:
@@ -181,10 +179,6 @@ async def bench_idle_rss(n: int = 50) -> tuple[float, float]:
 
 
 async def main() -> None:
-    registry = default_registry()
-    for kind in ("schedule", "file_watch"):
-        own = has_own_arm(registry.get(kind))  # type: ignore[arg-type]
-        print(f"{kind}: armed by {'the node kind' if own else 'the agent fallback (agent/armers.py)'}")
     agent = Agent(
         AgentConfig(api_port=0, key_storage="file", queue_size=1000, max_concurrent_runs=8), state_dir=TMP / "state"
     )

@@ -32,9 +32,12 @@ class Agent:
         self.config = config or load_config()
         self.registry = registry or default_registry()
         self.secrets = make_secrets(secrets)
+        self._owns_engine = engine is None
+        self._owns_store = store is None
         self.engine = engine if engine is not None else make_engine(self.registry, self.secrets)
         self.store = store if store is not None else make_store()
-        self._detach = self.store.attach(self.engine)
+        # a caller that hands in both (the designer's engine and store) has attached them already
+        self._detach = self.store.attach(self.engine) if (self._owns_engine or self._owns_store) else None
         self.api_key, self.api_key_source = ensure_api_key(self.config)
         self.server = (
             LocalServer(
@@ -58,11 +61,23 @@ class Agent:
             state_dir=state_dir,
         )
         self.lag = LoopLagMonitor()
+        self.server_error: str | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, require_server: bool = True) -> None:
+        """Start serving and arming. With ``require_server=False`` a port in use is kept in
+        ``server_error`` (shown to the user) and the agent runs without webhooks or API instead of failing."""
+        from flowforge_desktop.agent.server import ServerStartError
+
         self.lag.start()
         if self.server is not None:
-            await self.server.start(setting_hint=f"api_port in {config_path()} or FLOWFORGE_API_PORT")
+            try:
+                await self.server.start(setting_hint=f"api_port in {config_path()} or FLOWFORGE_API_PORT")
+            except ServerStartError as exc:
+                if require_server:
+                    raise
+                self.server_error = str(exc)
+                log.error("the local API is off: %s", exc)
+                self.server = self.supervisor.server = None
         await self.supervisor.start()
 
     async def stop(self, grace: float | None = None) -> list[str]:
@@ -71,13 +86,14 @@ class Agent:
             await self.server.stop()
         await self.lag.stop()
         aclose = getattr(self.engine, "aclose", None)
-        if callable(aclose):
+        if self._owns_engine and callable(aclose):
             await aclose()
         return interrupted
 
     def close_store(self) -> None:
+        """Close the history if this agent opened it (a store handed in belongs to its owner)."""
         close = getattr(self.store, "close", None)
-        if callable(close):
+        if self._owns_store and callable(close):
             close()
 
     def health(self) -> dict[str, Any]:

@@ -233,6 +233,12 @@ class LocalServer:
     async def _health_detailed(self, request: web.Request) -> web.Response:
         from flowforge_desktop.agent.health import health_snapshot
 
+        # it names workflows and webhook ids: open on loopback (the seed's curl), keyed when exposed
+        if not _is_loopback(self.host) and not self._authorized(request):
+            return _error(
+                401, "/health/detailed needs 'Authorization: Bearer <api key>' when the API is not on loopback"
+            )
+
         if self.agent is None:
             return _json(health_snapshot(server=self))
         return _json(self.agent.health())
@@ -405,6 +411,17 @@ class LocalServer:
         data = _result_data(result)
         data["output"] = result.outputs.get("action")
         return _json(data, status=200 if data["status"] == "succeeded" else 500)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _result_data(result: Any) -> dict[str, Any]:

@@ -30,13 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flowforge_desktop.agent.armers import fallback_armer, has_own_arm, next_fire_times
 from flowforge_desktop.agent.config import AgentConfig
 from flowforge_desktop.agent.engine_runner import flush, start_run
 from flowforge_desktop.agent.webhooks import WebhookEndpoint
 from flowforge_desktop.model.codec import load_path
 from flowforge_desktop.model.errors import WorkflowLoadError
-from flowforge_desktop.nodes.base import NodeCategory, TriggerContext
+from flowforge_desktop.nodes.base import NodeCategory, TriggerContext, TriggerKind
+from flowforge_desktop.nodes.builtin.schedule_times import next_fire_times_for
 from flowforge_desktop.nodes.registry import NodeRegistry, default_registry
 
 log = logging.getLogger(__name__)
@@ -262,6 +262,8 @@ class Supervisor:
                     "two files cannot share an id"
                 )
         self.entries[str(resolved)] = entry
+        if entry.active and active:
+            await self._arm_entry(entry)  # added again after an edit: arm what the file says now
         await self.set_active(str(resolved), active)
         return entry
 
@@ -373,13 +375,9 @@ class Supervisor:
                     fire=self._fire_fn(entry, slot, raise_full=False),
                     services={"supervisor": self, "server": self.server, "secrets": self.secrets},
                 )
-                if kind is not None and has_own_arm(kind):
-                    slot.armed = await kind(slot.config).arm(ctx)  # type: ignore[attr-defined]
-                else:
-                    armer = fallback_armer(slot.kind)
-                    if armer is None:
-                        raise RuntimeError(f"trigger kind '{slot.kind}' cannot be armed in this build")
-                    slot.armed = await armer(slot.config, ctx)
+                if kind is None or not issubclass(kind, TriggerKind):
+                    raise RuntimeError(f"trigger kind '{slot.kind}' is not installed; install its plugin")
+                slot.armed = await kind(slot.config).arm(ctx)
             slot.state, slot.error, slot.failures = "armed", None, 0
             log.info("armed %s trigger %s/%s", slot.kind, entry.name, slot.node_id)
         except Exception as exc:
@@ -612,7 +610,7 @@ class Supervisor:
             kind = self.registry.get("schedule")
             try:
                 config = kind.Config.model_validate(spec.config)  # type: ignore[union-attr]
-                missed = next_fire_times(config, 1, datetime.fromtimestamp(last, UTC))[0]
+                missed = next_fire_times_for(config, 1, datetime.fromtimestamp(last, UTC))[0]
             except Exception:
                 continue
             if missed >= now:

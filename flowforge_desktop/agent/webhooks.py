@@ -6,14 +6,12 @@ the request's UNIX time (seconds or milliseconds) must be within ``replay_window
 and a signature already accepted inside the window is refused as a replay (the timestamp is not
 part of the signed bytes, so an identical signed body is accepted once per window).
 
-The checks follow ``nodes/builtin/webhook_auth.py`` (node library) exactly and use it when it is
-installed; until it lands on main, the same checks are done here.
+The signature and timestamp checks are the node library's (``nodes/builtin/webhook_auth.py``): one
+implementation for the server and the webhook node.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import time
@@ -21,10 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-try:  # the node library's checks, when present: one implementation for the server and the node tests
-    from flowforge_desktop.nodes.builtin import webhook_auth as _auth  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the build
-    _auth = None
+from flowforge_desktop.nodes.builtin.webhook_auth import check_timestamp, verify_signature
 
 SIGNATURE_HEADER = "X-Signature"
 _SECRET_REF = re.compile(r"^\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
@@ -32,41 +27,6 @@ _SECRET_REF = re.compile(r"^\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 
 class SignatureError(Exception):
     """Why a request's signature was refused; the message is sent back with the 401."""
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The header value a sender puts in X-Signature."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _signature_ok(secret: str, body: bytes, given: str) -> bool:
-    if _auth is not None:
-        return bool(_auth.verify_signature(secret, body, given))
-    expected = sign(secret, body)[len("sha256=") :]
-    value = given.strip()[len("sha256=") :].strip().lower()
-    return hmac.compare_digest(expected.encode(), value.encode("ascii", "replace"))
-
-
-def check_timestamp(header_value: str | None, window: float, now: float | None = None) -> str | None:
-    """None when the UNIX timestamp (s or ms) is within ``window`` s of now; otherwise why it is refused."""
-    if _auth is not None:
-        return _auth.check_timestamp(header_value, window, now)  # type: ignore[no-any-return]
-    if header_value is None or not header_value.strip():
-        return "the timestamp header is missing"
-    try:
-        stamp = float(header_value.strip())
-    except ValueError:
-        return f"the timestamp '{header_value.strip()[:40]}' is not a UNIX time in seconds"
-    if stamp != stamp or stamp in (float("inf"), float("-inf")):
-        return f"the timestamp '{header_value.strip()[:40]}' is not a UNIX time in seconds"
-    if stamp > 1e11:
-        stamp /= 1000.0
-    now = time.time() if now is None else now
-    age = now - stamp
-    if abs(age) > window:
-        direction = "old" if age > 0 else "far in the future"
-        return f"the request is {abs(age):.0f} s {direction}; the replay window is {window:g} s"
-    return None
 
 
 def resolve_secret(value: str, secrets: Mapping[str, str]) -> str | None:
@@ -114,7 +74,7 @@ def verify_request(
         problem = check_timestamp(headers.get(timestamp_header), replay_window, now)
         if problem:
             raise SignatureError(f"{timestamp_header}: {problem}")
-    if not _signature_ok(secret, body, given):
+    if not verify_signature(secret, body, given):
         raise SignatureError("signature does not match the body")
     if (
         timestamp_header

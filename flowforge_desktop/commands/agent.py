@@ -258,7 +258,10 @@ async def _serve(config: Any) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C still raises KeyboardInterrupt
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
     log.info(
         "agent running: %d active workflow(s), API on %s (key in the %s)",
         sum(1 for e in agent.supervisor.entries.values() if e.active),

@@ -1,4 +1,7 @@
-"""`flowforge-desktop [gui] [FILE]`: open the designer. Qt is imported only here, lazily."""
+"""`flowforge-desktop [gui] [FILE]`: the desktop app (designer, run/debug, tray agent). Qt is imported only here.
+
+A second launch hands FILE to the running instance and raises it instead of starting another agent.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--theme", choices=("auto", "light", "dark"), default=None, help="colour theme (default: follow the OS)"
     )
+    parser.add_argument("--minimized", action="store_true", help="start in the system tray (used by start-at-login)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowforge_desktop.ui.app import run_designer
+    from flowforge_desktop.ui.desktop import run_desktop
 
-    return run_designer(args.file, theme=args.theme)
+    return run_desktop(args.file, theme=args.theme, minimized=args.minimized)

@@ -21,6 +21,7 @@ from flowforge_desktop.model.validation import ValidationResult, validate_data, 
 from flowforge_desktop.nodes.registry import NodeRegistry, default_registry
 
 _ALWAYS_NODE_KEYS = ("id", "type", "kind", "name", "config", "position")
+_ALWAYS_NODE_KEY_SET = frozenset(_ALWAYS_NODE_KEYS)
 
 
 @dataclass
@@ -102,19 +103,38 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def _settings_data(wf: WorkflowFile) -> dict[str, Any]:
-    settings = wf.settings.model_dump(mode="json", exclude_defaults=True)
-    return {"max_parallel_nodes": wf.settings.max_parallel_nodes, "timezone": wf.settings.timezone, **settings}
+    return settings_data(wf.settings)
+
+
+def settings_data(settings: Any) -> dict[str, Any]:
+    """A WorkflowSettings as written in the file: the two keys people look for first, then what differs."""
+    extra = settings.model_dump(mode="json", exclude_defaults=True)
+    return {"max_parallel_nodes": settings.max_parallel_nodes, "timezone": settings.timezone, **extra}
+
+
+def node_data(node: Any) -> dict[str, Any]:
+    """A NodeSpec as written in the file (used by the history to serialise definitions piece by piece)."""
+    return _node_data(node)
 
 
 def _node_data(node: Any) -> dict[str, Any]:
-    full = node.model_dump(mode="json")
-    extra = node.model_dump(mode="json", exclude_defaults=True)
-    data = {key: full[key] for key in _ALWAYS_NODE_KEYS}
-    data["position"] = [_compact_number(v) for v in full["position"]]
-    for key, value in extra.items():
-        if key not in data:
-            data[key] = value
+    # One dump (not two): the always-written keys come straight from the model. The history
+    # serialises every node of every new definition, so this is on a hot path.
+    extra = node.model_dump(mode="json", exclude_defaults=True, exclude=_ALWAYS_NODE_KEY_SET)
+    data: dict[str, Any] = {"id": node.id, "type": node.type, "kind": node.kind, "name": node.name}
+    data["config"] = _json_value(node.config)
+    data["position"] = [_compact_number(v) for v in node.position]
+    data.update(extra)
     return data
+
+
+def _json_value(value: Any) -> Any:
+    """A config value as JSON has it (tuples become lists); configs come from JSON, so this is cheap."""
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
 
 
 def _compact(data: dict[str, Any]) -> dict[str, Any]:

@@ -146,6 +146,65 @@ class StoreError(Exception):
     """The history database cannot be used; the message names the file and what to do."""
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+_compact_json = _ENCODER.encode  # one encoder: json.dumps with options builds a new one per call
+_PORTS_JSON: dict[tuple[str, ...], str] = {}
+
+
+def _ports_json(ports: tuple[str, ...]) -> str:
+    text = _PORTS_JSON.get(ports)
+    if text is None:
+        text = _compact_json(list(ports))
+        if len(_PORTS_JSON) < 10_000:
+            _PORTS_JSON[ports] = text
+    return text
+
+
+class _DefinitionCache:
+    """The definition of each run, as compact JSON, built from per-node pieces kept across runs.
+
+    Node specs are immutable and shared by every snapshot until the node is edited, so a workflow run
+    a thousand times serialises each node once; only edited nodes are serialised again.
+    """
+
+    def __init__(self) -> None:
+        self.nodes: dict[int, tuple[Any, str]] = {}
+        self.connections: dict[Any, str] = {}
+
+    def json(self, snapshot: Any) -> str:
+        from flowforge_desktop.model.codec import node_data, settings_data
+        from flowforge_desktop.model.schema import FORMAT_NAME, FORMAT_VERSION
+
+        if len(self.nodes) > 200_000 or len(self.connections) > 400_000:
+            self.nodes.clear()
+            self.connections.clear()
+        nodes = []
+        for spec in snapshot.nodes.values():
+            hit = self.nodes.get(id(spec))
+            if hit is None or hit[0] is not spec:
+                hit = self.nodes[id(spec)] = (spec, _compact_json(node_data(spec)))
+            nodes.append(hit[1])
+        connections = []
+        for conn in snapshot.connections:
+            text = self.connections.get(conn)
+            if text is None:
+                text = self.connections[conn] = _compact_json(
+                    {"from": conn.source, "to": conn.target, "from_port": conn.from_port, "to_port": conn.to_port}
+                )
+            connections.append(text)
+        head = _compact_json(
+            {
+                "format": FORMAT_NAME,
+                "version": FORMAT_VERSION,
+                "id": snapshot.id,
+                "name": snapshot.name,
+                "settings": settings_data(snapshot.settings),
+            }
+        )
+        tail = f',"pinned":{_compact_json(dict(snapshot.pinned))}' if snapshot.pinned else ""
+        return f'{head[:-1]},"nodes":[{",".join(nodes)}],"connections":[{",".join(connections)}]{tail}}}'
+
+
 class _Flush:
     __slots__ = ("done",)
 
@@ -181,6 +240,7 @@ class HistoryStore:
         self._closed = False
         self._read_lock = threading.Lock()
         self._wake = threading.Event()
+        self._definitions = _DefinitionCache()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._read = self._connect()
@@ -308,7 +368,9 @@ class HistoryStore:
 
     def _json(self, value: Any) -> tuple[str, bool, int]:
         """(json text, truncated?, full size). Values past the cap keep a preview and a marker."""
-        text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+        if value is None:
+            return "null", False, 4
+        text = _compact_json(value)
         size = len(text)
         if size <= self.max_value_bytes:
             return text, False, size
@@ -332,14 +394,14 @@ class HistoryStore:
                     out,
                     int(truncated),
                     size,
-                    json.dumps(event.error, default=str) if event.error else None,
+                    _compact_json(event.error) if event.error else None,
                     event.attempts,
                     event.queued_at,
                     event.started_at,
                     event.at,
                     event.duration,
                     event.cpu_time,
-                    json.dumps(list(event.ports)),
+                    _ports_json(event.ports),
                     int(event.reused),
                     self._seq,
                 ),
@@ -367,11 +429,7 @@ class HistoryStore:
                 (event.execution_id, event.workflow_id, event.node_id, event.level, event.message, event.at),
             )
         elif isinstance(event, RunStarted):
-            definition = None
-            if event.definition is not None:
-                from flowforge_desktop.model.codec import dumps
-
-                definition = dumps(event.definition)
+            definition = self._definitions.json(event.definition) if event.definition is not None else None
             conn.execute(
                 "INSERT OR REPLACE INTO executions (id, workflow_id, workflow_name, status, trigger, trigger_node, "
                 "payload, created_at, started_at, definition, parent_execution_id, node_count, owner) "

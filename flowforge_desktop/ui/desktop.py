@@ -32,6 +32,7 @@ class Desktop:
         self.tray = tray
         self.single = single
         self.closed = asyncio.Event()
+        self.quitting = False
 
     def handle_message(self, message: dict[str, Any]) -> None:
         """A second launch: open its files here, or just come to the front."""
@@ -76,7 +77,24 @@ class Desktop:
         dialog.saved.connect(lambda cfg: self.window.show_message("settings saved; a new port applies after a restart"))
         dialog.open()  # not exec(): no nested loop inside the asyncio loop
 
+    def quit_requested(self) -> Any:
+        """Quit from the menu or the tray: unsaved changes are asked about first (outside any coroutine,
+        so the question's dialog is not a nested loop inside a task); then the agent stops properly."""
+        if self.quitting:
+            return None
+        if not self.window.maybe_save():
+            if self.tray is not None:  # the tray hid itself on the way out: it stays
+                self.tray._quitting = False
+                self.tray.tray.setVisible(self.tray.available)
+            return None
+        return self.quit()
+
     async def quit(self) -> None:
+        if self.quitting:
+            return
+        self.quitting = True
+        if self.tray is not None:
+            self.tray._quitting = True  # closing the window on the way out is not a second Quit
         try:
             self.rundebug.shutdown()
             await self.agent.stop()
@@ -87,7 +105,9 @@ class Desktop:
             self.app.quit()
 
 
-async def start_desktop(app: Any, path: str | None, single: Any, theme: str | None = None) -> Desktop:
+async def start_desktop(
+    app: Any, path: str | None, single: Any, theme: str | None = None, *, minimized: bool = False
+) -> Desktop:
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QAction
 
@@ -99,27 +119,25 @@ async def start_desktop(app: Any, path: str | None, single: Any, theme: str | No
 
     apply_theme(app, theme or os.environ.get("FLOWFORGE_THEME", "auto"))
     agent = Agent()
-    server_problem = ""
-    try:
-        await agent.start()
-    except Exception as exc:  # a port in use must not keep the designer from opening
-        server_problem = str(exc)
-        log.error("the agent could not start its local server: %s", exc)
-        if agent.server is not None:
-            agent.server = None
-            agent.supervisor.server = None
-            await agent.supervisor.start()
+    await agent.start(require_server=False)  # a port in use must not keep the designer from opening
+    server_problem = agent.server_error or ""
     window = MainWindow(registry=agent.registry)
     rundebug = RunDebug(window, agent.engine, agent.store, health=agent.health)
     desktop = Desktop(app, agent, window, rundebug, None, single)
-    tray = install_tray(app, agent, desktop.open_designer, desktop.open_run, on_quit=desktop.quit)
+    tray = install_tray(app, agent, desktop.open_designer, desktop.open_run, on_quit=desktop.quit_requested)
     desktop.tray = tray
     tray.attach_window(window)
     single.message_received.connect(desktop.handle_message)
+    quit_action = window.actions_by_name["quit"]
+    quit_action.triggered.disconnect()
+    quit_action.triggered.connect(tray.quit)  # Quit really quits; closing the window hides it to the tray
     settings = QAction("&Settings…", window)
+    settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     settings.triggered.connect(desktop.open_settings)
-    window.menuBar().actions()[0].menu().addAction(settings) if window.menuBar().actions() else None
-    window.show()
+    file_menu = window.menuBar().actions()[0].menu()
+    file_menu.insertAction(quit_action, settings)
+    if not (minimized and tray.available):  # started at login: straight to the tray
+        window.show()
     if path:
         window.open_path(path, ask=False)
     else:
@@ -130,7 +148,7 @@ async def start_desktop(app: Any, path: str | None, single: Any, theme: str | No
     return desktop
 
 
-def run_desktop(path: str | None = None, theme: str | None = None) -> int:
+def run_desktop(path: str | None = None, theme: str | None = None, *, minimized: bool = False) -> int:
     """`flowforge-desktop [FILE]`: raise (and hand FILE to) a running instance, or start one."""
     import qasync
     from PySide6.QtWidgets import QApplication
@@ -149,14 +167,13 @@ def run_desktop(path: str | None = None, theme: str | None = None) -> int:
     setup_logging()
     if path and not Path(path).exists():
         log.warning("%s does not exist", path)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
 
     async def main() -> int:
-        desktop = await start_desktop(app, path, single, theme)
+        desktop = await start_desktop(app, path, single, theme, minimized=minimized)
         app.aboutToQuit.connect(desktop.closed.set)
         await desktop.closed.wait()
         return 0
 
-    with loop:
-        return loop.run_until_complete(main())
+    # asyncio.run(loop_factory=) is 3.12+; asyncio.Runner takes a loop factory on 3.11 (PITFALLS)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(main())

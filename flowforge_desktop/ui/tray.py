@@ -127,6 +127,9 @@ class AgentTray(QObject):
 
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self._acknowledge)
+        self.menu.aboutToHide.connect(self._rebuild_if_stale)
+        self._submenus: list[QMenu] = []
+        self._menu_stale = False
         self.tray = QSystemTrayIcon(self._icons[TrayState.IDLE], self)
         self.tray.setContextMenu(self.menu)  # GNOME hides icons without a context menu
         self.tray.activated.connect(self._activated)
@@ -217,25 +220,40 @@ class AgentTray(QObject):
             self.tray.setIcon(self._icons[state])
             self.state_changed.emit(str(state))
         self.tray.setToolTip(self.tooltip_text())
-        self._build_menu()
+        if self.menu.isVisible():
+            self._menu_stale = True  # never pull items from under the user's pointer
+        else:
+            self._build_menu()
+
+    def _rebuild_if_stale(self) -> None:
+        if self._menu_stale:
+            QTimer.singleShot(0, self._build_menu)
+
+    def _add_submenu(self, parent: QMenu, title: str, name: str) -> QMenu:
+        sub = parent.addMenu(title)
+        sub.setObjectName(name)
+        self._submenus.append(sub)
+        return sub
 
     def _build_menu(self) -> None:
         sup = self.agent.supervisor
         menu = self.menu
+        self._menu_stale = False
         menu.clear()
+        for old in self._submenus:  # clear() keeps submenus (they are children, not actions)
+            old.deleteLater()
+        self._submenus = []
         menu.addAction("Open designer", self.open_designer).setObjectName("open_designer")
         menu.addSeparator()
-        workflows = menu.addMenu("Workflows")
-        workflows.setObjectName("workflows")
+        workflows = self._add_submenu(menu, "Workflows", "workflows")
         entries = sorted(sup.entries.values(), key=lambda e: (e.name or str(e.path)).lower())
         if not entries:
             workflows.addAction("No workflows yet: activate one in the designer").setEnabled(False)
         for entry in entries:
-            label = entry.name or str(entry.path)
+            label = ("● " if entry.active else "○ ") + (entry.name or str(entry.path))
             if any(s.state == "error" for s in entry.slots) or entry.error:
                 label += "  ⚠"
-            sub = workflows.addMenu(label)
-            sub.setObjectName(f"workflow:{entry.workflow_id}")
+            sub = self._add_submenu(workflows, label, f"workflow:{entry.workflow_id}")
             toggle = QAction("Active", sub, checkable=True)
             toggle.setChecked(entry.active)
             toggle.setObjectName("toggle")
@@ -250,8 +268,7 @@ class AgentTray(QObject):
         pause.setChecked(sup.paused)
         pause.toggled.connect(lambda on: self.spawn(sup.pause(on)))
         menu.addAction(pause)
-        recent = menu.addMenu("Recent runs")
-        recent.setObjectName("recent")
+        recent = self._add_submenu(menu, "Recent runs", "recent")
         if not self.recent:
             recent.addAction("No runs yet").setEnabled(False)
         for row in self.recent:

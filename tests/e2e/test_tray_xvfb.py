@@ -120,15 +120,6 @@ async def main():
     tray._message_clicked()   # what clicking the notification does
     out("failure_opened", opened["runs"][-1] == finished[1]["execution_id"])
 
-    toggle = tray.find_action("workflows/workflow:wf-ok/toggle")
-    toggle.trigger()
-    await asyncio.sleep(0.3)
-    out("deactivated", agent.supervisor.find("wf-ok").active is False)
-    tray.find_action("pause").trigger()
-    await asyncio.sleep(0.3)
-    out("paused", agent.supervisor.paused)
-    out("state_paused", str(tray.state))
-
     if os.environ.get("SHOTS"):
         shots = Path(os.environ["SHOTS"])
         shots.mkdir(parents=True, exist_ok=True)
@@ -140,6 +131,25 @@ async def main():
         await asyncio.sleep(0.3)
         tray.menu.grab().save(str(shots / "tray-menu.png"))
         tray.menu.hide()
+        workflows = next(a.menu() for a in tray.menu.actions() if a.menu() and a.menu().objectName() == "workflows")
+        workflows.popup(geo.bottomLeft())
+        await asyncio.sleep(0.3)
+        workflows.grab().save(str(shots / "tray-menu-workflows.png"))
+        workflows.hide()
+        recent_menu = next(a.menu() for a in tray.menu.actions() if a.menu() and a.menu().objectName() == "recent")
+        recent_menu.popup(geo.bottomLeft())
+        await asyncio.sleep(0.3)
+        recent_menu.grab().save(str(shots / "tray-menu-recent.png"))
+        recent_menu.hide()
+
+    toggle = tray.find_action("workflows/workflow:wf-ok/toggle")
+    toggle.trigger()
+    await asyncio.sleep(0.3)
+    out("deactivated", agent.supervisor.find("wf-ok").active is False)
+    tray.find_action("pause").trigger()
+    await asyncio.sleep(0.3)
+    out("paused", agent.supervisor.paused)
+    out("state_paused", str(tray.state))
 
     window.close()
     await asyncio.sleep(0.3)

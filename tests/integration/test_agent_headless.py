@@ -148,3 +148,22 @@ def test_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
         f"flowforge-desktop: port {port} on 127.0.0.1 is already in use by another program; stop it or choose "
         f"another port (api_port in {tmp_path / 'c.json'} or FLOWFORGE_API_PORT)"
     )
+
+
+def test_key_and_autostart_commands(tmp_path: Path) -> None:
+    from flowforge_desktop.agent.autostart import autostart_path
+    from flowforge_desktop.agent.config import key_file
+
+    r = cli("agent", "key")
+    assert r.returncode == 0 and r.stderr.strip() == "(kept in the file)"
+    assert r.stdout.strip() == key_file().read_text().strip()
+    assert cli("agent", "key").stdout == r.stdout  # made once
+    r = cli("agent", "autostart", "on")
+    assert r.returncode == 0 and r.stdout.strip() == f"autostart enabled: {autostart_path()}"
+    assert "Exec=" in autostart_path().read_text()
+    r = cli("agent", "autostart", "off")
+    assert r.stdout.strip() == f"autostart disabled: {autostart_path()}" and not autostart_path().exists()
+    r = cli("agent", "autostart", "maybe")
+    assert r.returncode == 2 and r.stderr.strip() == "flowforge-desktop: agent autostart needs 'on' or 'off'"
+    r = cli("agent", "list", FLOWFORGE_API_PORT="0")
+    assert r.stdout.strip() == "no workflows; add one with 'flowforge-desktop agent activate FILE'"

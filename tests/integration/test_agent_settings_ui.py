@@ -103,3 +103,36 @@ def test_state_icons_differ(qtbot: Any) -> None:
             p.drawPixmap(i * 72 + 4, 4, make_icon(state).pixmap(64, 64))
         p.end()
         strip.save(str(Path(SHOTS) / "tray-states.png"))
+
+
+def test_menu_rebuilds_do_not_pile_up_submenus(qtbot: Any, tmp_path: Path) -> None:
+    from agent_support import node, write_workflow
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QMenu
+
+    app = QApplication.instance()
+
+    async def scenario() -> None:
+        agent = Agent(agent_config(), registry=make_registry(), state_dir=tmp_path / "state")
+        await agent.start()
+        for i in range(3):
+            wf = write_workflow(tmp_path / f"w{i}.json", f"wf-{i}", [node("h", "webhook", {"webhook_id": f"h{i}"})])
+            await agent.supervisor.add(wf)
+        tray = install_tray(app, agent, lambda: None, lambda eid: None, on_quit=lambda: None)
+        try:
+            for _ in range(3):
+                tray.refresh()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            first = len(tray.menu.findChildren(QMenu))
+            for _ in range(40):
+                tray.refresh()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            assert len(tray.menu.findChildren(QMenu)) == first == 5  # Workflows, 3 workflows, Recent runs
+            labels = [a.text() for a in tray.find_action("workflows/workflow:wf-1/toggle").parent().actions()]
+            assert labels == ["Active", "Run now"]
+        finally:
+            tray.dispose()
+            await agent.stop(grace=0)
+            app.setQuitOnLastWindowClosed(True)
+
+    asyncio.run(scenario())

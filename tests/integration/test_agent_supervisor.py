@@ -299,3 +299,69 @@ def test_missed_schedules_after_downtime_follow_the_setting(tmp_path: Path, poli
                 assert echo["output"]["input"]["missed"] is True
 
     run(scenario())
+
+
+def test_adding_an_active_workflow_again_rearms_what_the_file_now_says(tmp_path: Path) -> None:
+    path = tmp_path / "hook.json"
+    write_workflow(path, "wf-h", [node("in", "webhook", {"webhook_id": "before"})])
+
+    async def scenario() -> None:
+        async with running_agent(tmp_path, poll_interval=3600) as agent:  # no polling: only add() may re-arm
+            await agent.supervisor.add(path)
+            write_workflow(path, "wf-h", [node("in", "webhook", {"webhook_id": "after"})])
+            await agent.supervisor.add(path)
+            assert set(agent.server.webhooks) == {"after"}
+
+    run(scenario())
+
+
+def test_an_agent_given_the_designers_engine_and_store_does_not_record_twice(tmp_path: Path) -> None:
+    from flowforge_desktop.agent.engine_runner import make_engine, make_store
+
+    async def scenario() -> None:
+        engine, store = make_engine(make_registry()), make_store(tmp_path / "h.sqlite3")
+        store.attach(engine)
+        agent = Agent(agent_config(), engine=engine, store=store, registry=make_registry(), state_dir=tmp_path / "s")
+        assert len(engine._subscribers) == 1
+        await agent.start()
+        await agent.stop(grace=0)
+        agent.close_store()
+        assert store.list_executions().rows == []  # still open: it belongs to the designer
+        store.close()
+
+    run(scenario())
+
+
+def test_port_in_use_can_leave_the_agent_running_without_its_server(tmp_path: Path) -> None:
+    import socket
+
+    wf = write_workflow(
+        tmp_path / "mixed.json",
+        "wf-m",
+        [
+            node("hook", "webhook", {"webhook_id": "h"}),
+            node("tick", "schedule", {"schedule_type": "interval", "interval_seconds": 0.2}),
+        ],
+    )
+
+    async def scenario() -> None:
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            agent = Agent(agent_config(api_port=port), registry=make_registry(), state_dir=tmp_path / "state")
+            await agent.start(require_server=False)
+            try:
+                assert agent.server is None
+                assert agent.server_error.startswith(f"port {port} on 127.0.0.1 is already in use by another program")
+                entry = await agent.supervisor.add(wf)
+                hook, tick = entry.slots
+                assert hook.state == "error"
+                assert hook.error == "the local HTTP server is not running, so webhooks cannot be received"
+                assert tick.state == "armed"
+                await wait_for(lambda: rows_of(agent, workflow_id="wf-m"), what="the schedule to run anyway")
+            finally:
+                await agent.stop(grace=0)
+                agent.close_store()
+
+    run(scenario())

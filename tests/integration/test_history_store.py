@@ -241,3 +241,22 @@ def test_another_live_process_runs_are_not_marked_interrupted(tmp_path: Path) ->
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_the_recorded_definition_is_the_workflow_as_exported(tmp_path: Path) -> None:
+    from flowforge_desktop.model.codec import to_data
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    doc = build(
+        [("start", "manual"), ("t", "t_text", {"text": "{{ input }}"}), ("c", "t_const", {"value": [1, {"a": None}]})],
+        [("start", "t"), ("t", "c")],
+        max_parallel_nodes=3,
+        run_timeout=9,
+    )
+    doc.pin("c", {"pinned": "yes"})
+    first = _run(store, doc)
+    doc.rename_node("t", "Renamed")  # an edit: the next run's definition shows it
+    second = _run(store, doc)
+    assert store.get_execution(first.execution_id)["definition"]["nodes"][1]["name"] != "Renamed"  # type: ignore[index]
+    assert store.get_execution(second.execution_id)["definition"] == to_data(doc)  # type: ignore[index]
+    store.close()

@@ -114,6 +114,14 @@ class ScheduleTrigger(TriggerKind):
         except NodeError as exc:
             return [], exc.message
 
+    async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
+        """A fired run outputs its payload; Run in the designer ticks the schedule now."""
+        payload = getattr(ctx, "trigger", None)
+        if payload is not None:
+            return payload
+        now = datetime.now(schedule_times.zone(self.config.timezone)).isoformat()
+        return {"scheduled_for": now, "fired_at": now, "manual": True}
+
     async def arm(self, ctx: TriggerContext) -> ArmedSchedule:
         self.next_fire_times(1)  # a schedule that cannot fire fails here, on the node, not later
         return ArmedSchedule(self.config, ctx)
@@ -205,6 +213,41 @@ class FileWatchTrigger(TriggerKind):
         "quiet_time": 1.0,
     }
     outputs = (Port("out"),)
+
+    async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
+        """A fired run outputs its file event. Run in the designer (no event) takes the newest file that
+        matches, as if it had just arrived, so the rest of the workflow can be tried on real data."""
+        payload = getattr(ctx, "trigger", None)
+        if payload is not None:
+            return payload
+        path = check_watch_path(self.config.watch_path)
+        patterns = [p.strip() for p in self.config.file_pattern.split(";") if p.strip()]
+        newest: tuple[float, str] | None = None
+        walker = os.walk(path) if self.config.recursive else [(path, [], os.listdir(path))]
+        for folder, _dirs, names in walker:
+            for name in names:
+                full = os.path.join(folder, name)
+                if self.config.ignore_hidden and name.startswith("."):
+                    continue
+                if not any(fnmatch.fnmatch(name, p) for p in patterns) or not os.path.isfile(full):
+                    continue
+                mtime = os.path.getmtime(full)
+                if newest is None or mtime > newest[0]:
+                    newest = (mtime, full)
+        if newest is None:
+            raise NodeError(
+                f"no file matching '{self.config.file_pattern}' in {path} yet: put one there to try the workflow "
+                "on it, or pin a sample event on this node (Data dock, Pin JSON)"
+            )
+        full = newest[1]
+        return {
+            "path": full,
+            "name": os.path.basename(full),
+            "event": "manual",
+            "size": os.path.getsize(full),
+            "moved_from": None,
+            "fired_at": datetime.now(UTC).isoformat(),
+        }
 
     async def arm(self, ctx: TriggerContext) -> ArmedFileWatch:
         path = check_watch_path(self.config.watch_path)
@@ -452,3 +495,12 @@ class WebhookTrigger(TriggerKind):
         "timestamp_header": "X-Timestamp",
     }
     outputs = (Port("out"),)
+
+    async def run(self, ctx: NodeContext, inputs: dict[str, Any]) -> Any:
+        payload = getattr(ctx, "trigger", None)
+        if payload is None:
+            raise NodeError(
+                f"no request has come in: activate the workflow and POST to /webhooks/{self.config.webhook_id} "
+                "on the local server, or pin a sample request on this node (Data dock, Pin JSON)"
+            )
+        return payload

@@ -12,6 +12,7 @@ It needs from the window: ``doc`` (the WorkflowDocument), ``path``, ``scene`` (w
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
@@ -84,18 +86,18 @@ class RunDebug(QObject):
         self.executions_dock = ExecutionsDock(store, window)
         self.profiling_dock = ProfilingDock(window)
         self.health_dock = HealthDock(health or self._default_health, window)
-        for dock, area in (
-            (self.data_dock, Qt.DockWidgetArea.RightDockWidgetArea),
-            (self.logs_dock, Qt.DockWidgetArea.BottomDockWidgetArea),
-            (self.executions_dock, Qt.DockWidgetArea.BottomDockWidgetArea),
-            (self.profiling_dock, Qt.DockWidgetArea.BottomDockWidgetArea),
-            (self.health_dock, Qt.DockWidgetArea.RightDockWidgetArea),
-        ):
-            window.addDockWidget(area, dock)
-        window.tabifyDockWidget(self.logs_dock, self.executions_dock)
-        window.tabifyDockWidget(self.executions_dock, self.profiling_dock)
+        bottom = (self.logs_dock, self.data_dock, self.executions_dock, self.profiling_dock)
+        for dock in bottom:
+            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        for first, second in itertools.pairwise(bottom):
+            window.tabifyDockWidget(first, second)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.health_dock)
+        inspector = getattr(window, "inspector_dock", None)
+        if inspector is not None:
+            window.tabifyDockWidget(inspector, self.health_dock)
+            inspector.raise_()
+        window.resizeDocks([self.logs_dock], [260], Qt.Orientation.Vertical)
         self.logs_dock.raise_()
-        self.health_dock.hide()
         self.data_dock.inputEdited.connect(self._input_edited)
         self.data_dock.pinRequested.connect(self.pin_output)
         self.logs_dock.nodeActivated.connect(lambda _run, node: self._select(node))
@@ -103,13 +105,16 @@ class RunDebug(QObject):
         self.profiling_dock.exportRequested.connect(self.export_profile_dialog)
         self.executions_dock.executionSelected.connect(self.show_execution)
         self.executions_dock.retryRequested.connect(self.retry)
-        window.scene.selectionChanged.connect(self._selection_changed)  # type: ignore[attr-defined]
+        self._selection_connection = window.scene.selectionChanged.connect(  # type: ignore[attr-defined]
+            self._selection_changed
+        )
+        self._unsubscribe_doc = window.doc.subscribe(self._document_changed)  # type: ignore[attr-defined]
         self.ticker = QTimer(self)
         self.ticker.setInterval(500)
         self.ticker.timeout.connect(self._tick)
         self.actions: dict[str, QAction] = {}
         self._build_actions()
-        self.executions_dock.set_workflow(window.doc.id)  # type: ignore[attr-defined]
+        self._document_changed(None)
 
     # ================================================================ construction ===
     def _default_health(self) -> dict[str, Any]:
@@ -154,14 +159,33 @@ class RunDebug(QObject):
         self._sync_actions()
 
     def _sync_actions(self) -> None:
+        # Step and Continue stay enabled through a whole debug run: a pause can begin between two
+        # repaints, and the key pressed right after it must not be swallowed by a stale state.
         running = self.run is not None and not self.run.done
-        paused = self.debugger is not None and self.debugger.paused is not None
+        debugging = running and self.debugger is not None
         self.actions["run"].setEnabled(not running)
         self.actions["debug"].setEnabled(not running)
         self.actions["stop"].setEnabled(running)
-        self.actions["step"].setEnabled(paused or not running)
-        self.actions["continue"].setEnabled(paused)
-        self.actions["pause"].setEnabled(running and self.debugger is not None and not paused)
+        self.actions["step"].setEnabled(debugging or not running)
+        self.actions["continue"].setEnabled(debugging)
+        self.actions["pause"].setEnabled(debugging)
+
+    def _document_changed(self, change: Any) -> None:
+        """A file was opened (or New): runs, breakpoints and the history shown belong to the new one."""
+        from flowforge_desktop.model.changes import DocumentReset
+
+        if change is not None and not isinstance(change, DocumentReset):
+            return
+        self.back_to_editing()
+        self.last_view = None
+        self.breakpoints.clear()
+        self.edge_breakpoints.clear()
+        self.pinned_overrides.clear()
+        self.logs_dock.model.workflow_names[self.doc.id] = self.doc.name or self.doc.id[:8]
+        self.executions_dock.set_workflow(self.doc.id)
+        self.data_dock.clear()
+        self.profiling_dock.show_run(None, None)
+        self.status_label.setText("")
 
     # ===================================================================== running ===
     @property
@@ -287,7 +311,8 @@ class RunDebug(QObject):
         if node_id is None:
             self._message("select the node to run")
             return None
-        reuse = self._reuse_from_last()
+        upstream = nx.ancestors(self.doc.graph, node_id)
+        reuse = {n: r for n, r in self._reuse_from_last().items() if n in upstream}  # nothing after it runs
         missing = [p for p in self.doc.graph.predecessors(node_id) if p not in reuse]
         if missing:
             self._message(f"run the workflow first: no output yet from {', '.join(sorted(missing))}")
@@ -480,6 +505,8 @@ class RunDebug(QObject):
     def shutdown(self) -> None:
         self.ticker.stop()
         self.bridge.close()
+        self._unsubscribe_doc()
+        QObject.disconnect(self._selection_connection)
         if self.run is not None and not self.run.done:
             self.run.stop()
 
