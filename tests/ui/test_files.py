@@ -227,10 +227,15 @@ def test_window_geometry_and_docks_are_kept_in_qsettings(qtbot, tmp_path):
 
 def test_the_cli_opens_the_designer_for_a_file(examples_dir, monkeypatch):
     from flowforge_desktop import cli
-    from flowforge_desktop.ui import app
+    from flowforge_desktop.ui import desktop
 
     opened = []
-    monkeypatch.setattr(app, "run_designer", lambda path, theme=None: opened.append((path, theme)) or 0)
+
+    def fake_run(path, theme=None, minimized=False):
+        opened.append((path, theme))
+        return 0
+
+    monkeypatch.setattr(desktop, "run_desktop", fake_run)
     assert cli.main([str(examples_dir / "health_check.json")]) == 0
     assert cli.main(["gui", "--theme", "dark"]) == 0
     assert opened == [(str(examples_dir / "health_check.json"), None), (None, "dark")]
