@@ -637,7 +637,7 @@ class Minimap(QWidget):
         painter.drawRect(
             QRectF(
                 ox + visible.x() * scale, oy + visible.y() * scale, visible.width() * scale, visible.height() * scale
-            )
+            ).intersected(QRectF(1, 1, self.width() - 2, self.height() - 2))
         )
 
     def _center_on(self, pos: QPointF) -> None:
