@@ -42,10 +42,9 @@ def main() -> None:
     from flowforge_desktop.tuning import tune_gc
 
     tune_gc()  # as the app does at start
-    from flowforge_desktop.ui.main_window import MainWindow
-
     from flowforge_desktop.engine import Engine
     from flowforge_desktop.store.history import HistoryStore
+    from flowforge_desktop.ui.main_window import MainWindow
     from flowforge_desktop.ui.rundebug.controller import RunDebug
 
     app = QApplication.instance() or QApplication([])

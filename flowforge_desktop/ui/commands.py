@@ -16,6 +16,7 @@ from flowforge_desktop.model.schema import Group, StickyNote
 
 MOVE_ID = 1
 UPDATE_ID = 2
+SETTINGS_ID = 3
 MERGE_WINDOW_S = 1.0
 
 
@@ -269,3 +270,26 @@ class PinCommand(DocCommand):
             self.doc.pin(self.node_id, self.old)
         elif self.node_id in self.doc.pinned:
             self.doc.unpin(self.node_id)
+
+
+class SettingsCommand(DocCommand):
+    """Change the workflow's settings. Typing into one field merges into one step."""
+
+    def __init__(self, doc: WorkflowDocument, old: Any, new: Any, merge_key: str | None = None) -> None:
+        super().__init__(doc, "Edit workflow settings")
+        self.old, self.new, self.merge_key = old, new, merge_key
+
+    def apply(self) -> None:
+        self.doc.set_settings(self.new)
+
+    def revert(self) -> None:
+        self.doc.set_settings(self.old)
+
+    def id(self) -> int:
+        return SETTINGS_ID if self.merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SettingsCommand) or not self.merge_key or other.merge_key != self.merge_key:
+            return False
+        self.new = other.new
+        return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, get_args
 
+from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -20,16 +21,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowforge_desktop.model.changes import Change, DocumentReset, NodeAdded, NodeRemoved, NodeUpdated, WorkflowRenamed
+from flowforge_desktop.model.changes import (
+    Change,
+    DocumentReset,
+    NodeAdded,
+    NodeRemoved,
+    NodeUpdated,
+    SettingsChanged,
+    WorkflowRenamed,
+)
 from flowforge_desktop.model.document import config_problems
-from flowforge_desktop.model.schema import NodeSpec
+from flowforge_desktop.model.errors import format_pydantic_errors
+from flowforge_desktop.model.schema import NodeSpec, WorkflowSettings
+from flowforge_desktop.ui.commands import RenameWorkflowCommand, SettingsCommand
 from flowforge_desktop.ui.editor import Editor
 from flowforge_desktop.ui.fields import (
     BoolField,
     ChoiceField,
     CronField,
     FieldEditor,
+    JsonField,
     MultiLineField,
+    NumberField,
     TextField,
     make_field,
 )
@@ -67,6 +80,13 @@ class Inspector(QWidget):
 
     # --- building --------------------------------------------------------------------------------
     def show_nodes(self, node_ids: list[str]) -> None:
+        if len(node_ids) > 1 and self.node_id is None and self._count > 1:
+            # a rubber band signals on every mouse move: only the count changes
+            self._count = len(node_ids)
+            self.title.setText(f"<b>{self._count} nodes selected</b><br>Select one node to edit its settings.")
+            return
+        if len(node_ids) == 1 and node_ids[0] == self.node_id:
+            return
         self.show_node(node_ids[0] if len(node_ids) == 1 else None, count=len(node_ids))
 
     def _workflow_text(self) -> str:
@@ -94,6 +114,7 @@ class Inspector(QWidget):
                 self.title.setText(f"<b>{count} nodes selected</b><br>Select one node to edit its settings.")
             else:
                 self.title.setText(self._workflow_text())
+                self._build_workflow_form(layout)
             layout.addStretch(1)
             self.scroll.setWidget(page)
             return
@@ -114,7 +135,22 @@ class Inspector(QWidget):
         on_error = ChoiceField("on_error", False, get_args(NodeSpec.model_fields["on_error"].annotation))
         on_error.setToolTip("stop the run, continue past the node, or route the failure to its 'error' port")
         notes = MultiLineField("notes", False)
-        for label, field in (("Name", name), ("Disabled", disabled), ("On error", on_error), ("Notes", notes)):
+        timeout = NumberField("timeout", True, integer=False)
+        timeout.setToolTip(NodeSpec.model_fields["timeout"].description or "")
+        retry = JsonField("retry", True)
+        retry.setToolTip('Retries for this node, e.g. {"retry_count": 3, "retry_delay": 2}; empty: the kind\'s own')
+        retry.edit.setFixedHeight(46)
+        rate_key = TextField("rate_limit_key", True)
+        rate_key.setToolTip(NodeSpec.model_fields["rate_limit_key"].description or "")
+        for label, field in (
+            ("Name", name),
+            ("Disabled", disabled),
+            ("On error", on_error),
+            ("Timeout (s)", timeout),
+            ("Retry policy", retry),
+            ("Rate limit key", rate_key),
+            ("Notes", notes),
+        ):
             self.header[field.name] = field
             form.addRow(label, field)
             field.changed.connect(lambda f=field: self._header_edited(f))
@@ -146,9 +182,70 @@ class Inspector(QWidget):
         self._load(spec)
         self._show_problems(config_problems(kind, spec.config) if kind else [])
 
+    def _build_workflow_form(self, layout: QVBoxLayout) -> None:
+        """Nothing selected: the workflow's name and settings."""
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+        name = TextField("name", False)
+        self.header["name"] = name
+        form.addRow("Workflow name", name)
+        name.changed.connect(lambda: self._workflow_name_edited(name))
+        for fname, info in WorkflowSettings.model_fields.items():
+            field = make_field(fname, info.annotation)
+            if isinstance(field, JsonField):
+                field.edit.setFixedHeight(46)
+            if info.description:
+                field.setToolTip(info.description)
+            form.addRow(fname.replace("_", " "), field)
+            self.fields[fname] = field
+            field.changed.connect(lambda f=field: self._settings_edited(f))
+        self._load_workflow()
+
+    def _load_workflow(self) -> None:
+        self.header["name"].load(self.doc.name)
+        values = self.doc.settings.model_dump(mode="json")
+        for fname, field in self.fields.items():
+            field.load(values.get(fname))
+
+    def _workflow_name_edited(self, field: FieldEditor) -> None:
+        name = field.value()
+        if name != self.doc.name:
+            self._applying = True
+            try:
+                self.editor.execute(RenameWorkflowCommand(self.doc, self.doc.name, name))
+            finally:
+                self._applying = False
+
+    def _settings_edited(self, field: FieldEditor) -> None:
+        try:
+            value = field.value()
+        except ValueError as exc:
+            field.set_error(str(exc))
+            return
+        data = self.doc.settings.model_dump(mode="json")
+        if value is None and field.optional:
+            data[field.name] = None
+        else:
+            data[field.name] = value
+        try:
+            new = WorkflowSettings.model_validate(data)
+        except ValidationError as exc:
+            messages = format_pydantic_errors(exc)
+            field.set_error("; ".join(m.partition(": ")[2] or m for m in messages))
+            return
+        field.set_error(None)
+        self._applying = True
+        try:
+            self.editor.execute(SettingsCommand(self.doc, self.doc.settings, new, merge_key=field.name))
+        finally:
+            self._applying = False
+
     def _load(self, spec: NodeSpec) -> None:
         for name, field in self.header.items():
-            field.load(getattr(spec, name))
+            value = getattr(spec, name)
+            field.load(value.model_dump(mode="json", exclude_defaults=True) if hasattr(value, "model_dump") else value)
         kind = self.doc.registry.get(spec.kind)
         if kind is None:
             return
@@ -176,6 +273,12 @@ class Inspector(QWidget):
             value = field.value()
         except ValueError as exc:
             field.set_error(str(exc))
+            return
+        try:
+            NodeSpec.model_validate({**self.doc.node(self.node_id).model_dump(), field.name: value})
+        except ValidationError as exc:
+            messages = format_pydantic_errors(exc)
+            field.set_error("; ".join(m.partition(": ")[2] or m for m in messages))
             return
         field.set_error(None)
         self._apply(**{field.name: value}, merge_key=field.name if field.name in ("name", "notes") else None)
@@ -233,6 +336,15 @@ class Inspector(QWidget):
 
     # --- following the document ----------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        if (
+            self.node_id is None
+            and self._count == 0
+            and isinstance(change, SettingsChanged | WorkflowRenamed | DocumentReset)
+        ):
+            if not self._applying:
+                self._load_workflow()
+            self.title.setText(self._workflow_text())
+            return
         if self.node_id is None:
             if isinstance(change, DocumentReset | WorkflowRenamed | NodeAdded | NodeRemoved) and self._count == 0:
                 self.title.setText(self._workflow_text())

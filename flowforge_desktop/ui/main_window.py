@@ -441,12 +441,13 @@ class MainWindow(QMainWindow):
         self.scene.set_overview(False)
         self.scene.clearSelection()
         cache = QGraphicsItem.CacheMode
-        for item in self.scene.nodes.values():  # cached pixmaps would not reach an SVG, and blur a PNG
+        cached = [i for i in self.scene.items() if i.cacheMode() != cache.NoCache]
+        for item in cached:  # cached pixmaps would not reach an SVG, and blur a PNG
             item.setCacheMode(cache.NoCache)
         try:
             self.scene.render(painter, target, source)
         finally:
-            for item in self.scene.nodes.values():
+            for item in cached:
                 item.setCacheMode(cache.DeviceCoordinateCache)
             for item in selected:
                 item.setSelected(True)
@@ -652,17 +653,14 @@ class MainWindow(QMainWindow):
         return ids
 
     def delete_selection(self) -> None:
-        self.editor.remove(
-            self.scene.selected_node_ids(),
-            selected_connections(self.scene),
-            selected_note_ids(self.scene),
-            selected_group_ids(self.scene),
-        )
+        nodes, conns = self.scene.selected_node_ids(), selected_connections(self.scene)
+        notes, groups = selected_note_ids(self.scene), selected_group_ids(self.scene)
+        with self.scene.batched_selection():  # removing selected items would signal once per item
+            self.scene.clearSelection()
+        self.editor.remove(nodes, conns, notes, groups)
 
     def select_all(self) -> None:
-        for item in self.scene.nodes.values():
-            if item.isVisible():
-                item.setSelected(True)
+        self.scene.select_nodes(self.scene.nodes, add=True)
 
     def toggle_disabled(self) -> None:
         self.editor.set_disabled(self.scene.selected_node_ids())

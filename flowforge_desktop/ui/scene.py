@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -609,6 +610,10 @@ class WorkflowScene(QGraphicsScene):
         self._overview_timer.setSingleShot(True)
         self._overview_timer.setInterval(250)
         self._overview_timer.timeout.connect(self.overview_paths)
+        self._restore_queue: list[QGraphicsItem] = []
+        self._restore_timer = QTimer(self)
+        self._restore_timer.setInterval(0)
+        self._restore_timer.timeout.connect(self._restore_some)
         self._unsubscribe = doc.subscribe(self.on_change)
         self.rebuild()
 
@@ -619,6 +624,7 @@ class WorkflowScene(QGraphicsScene):
             view.setUpdatesEnabled(False)
         try:
             self.clearSelection()
+            self._restore_queue = []
             self.clear()
             self.nodes.clear()
             self.edges.clear()
@@ -907,12 +913,26 @@ class WorkflowScene(QGraphicsScene):
     def selected_node_ids(self) -> list[str]:
         return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
 
-    def select_nodes(self, node_ids: Iterable[str]) -> None:
-        self.clearSelection()
-        for node_id in node_ids:
-            item = self.nodes.get(node_id)
-            if item is not None:
-                item.setSelected(True)
+    def select_nodes(self, node_ids: Iterable[str], *, add: bool = False) -> None:
+        """Select nodes with one selectionChanged signal (Qt sends one per item: 5,000 of them on Ctrl+A)."""
+        with self.batched_selection():
+            if not add:
+                self.clearSelection()
+            for node_id in node_ids:
+                item = self.nodes.get(node_id)
+                if item is not None and item.isVisible():
+                    item.setSelected(True)
+
+    @contextmanager
+    def batched_selection(self):
+        before = self.signalsBlocked()
+        self.blockSignals(True)
+        try:
+            yield
+        finally:
+            self.blockSignals(before)
+        if not before:
+            self.selectionChanged.emit()
 
     def node_at(self, scene_pos: QPointF) -> NodeItem | None:
         for item in self.items(scene_pos):
@@ -939,10 +959,37 @@ class WorkflowScene(QGraphicsScene):
         return bounds
 
     # --- overview (far zoom) -----------------------------------------------------------------------
-    def set_overview(self, on: bool) -> None:
-        if on != self.overview:
-            self.overview = on
+    def set_overview(self, on: bool, visible: QRectF | None = None) -> None:
+        """Far zoom: items stop painting (the view draws batched shapes). Coming back, the items in
+        ``visible`` paint again at once and the others follow in idle time, so the frame that crosses
+        the threshold does not wait for 11,000 flag changes."""
+        if on == self.overview:
+            return
+        self.overview = on
+        if on or visible is None:
+            self._restore_queue = []
+            self._restore_timer.stop()
             self._apply_overview(on)
+            return
+        flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+        for item in self.items(visible):
+            item.setFlag(flag, False)
+        self._restore_queue = [*self.nodes.values(), *self.edges.values()]
+        self._restore_timer.start()
+
+    def finish_restore(self) -> None:
+        """Do now what leaving the overview left for idle time (benchmarks charge it to the frame)."""
+        while self._restore_queue:
+            self._restore_some()
+
+    def _restore_some(self, chunk: int = 3000) -> None:
+        flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+        batch, self._restore_queue = self._restore_queue[:chunk], self._restore_queue[chunk:]
+        if not self.overview:
+            for item in batch:
+                item.setFlag(flag, False)
+        if not self._restore_queue:
+            self._restore_timer.stop()
 
     def _apply_overview(self, on: bool) -> None:
         flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents

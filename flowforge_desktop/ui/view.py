@@ -64,6 +64,7 @@ class CanvasView(QGraphicsView):
             | QPainter.RenderHint.SmoothPixmapTransform
         )
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
@@ -88,6 +89,9 @@ class CanvasView(QGraphicsView):
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
         zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+        if anchor is not None and abs(zoom - self.zoom()) < 1e-9:
+            self.centerOn(anchor)  # a scroll: Qt repaints only what comes into view
+            return
         center = anchor if anchor is not None else self.mapToScene(self.viewport().rect().center())
         old_anchor = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
@@ -97,7 +101,8 @@ class CanvasView(QGraphicsView):
         self._zoom_changed()
 
     def _zoom_changed(self) -> None:
-        self.wscene.set_overview(self.zoom() < OVERVIEW_BELOW)
+        visible = self.mapToScene(self.viewport().rect()).boundingRect().adjusted(-400, -400, 400, 400)
+        self.wscene.set_overview(self.zoom() < OVERVIEW_BELOW, visible)
         self.zoomChanged.emit(self.zoom())
         self.minimap.refresh_view()
 
@@ -632,7 +637,7 @@ class Minimap(QWidget):
         painter.drawRect(
             QRectF(
                 ox + visible.x() * scale, oy + visible.y() * scale, visible.width() * scale, visible.height() * scale
-            )
+            ).intersected(QRectF(1, 1, self.width() - 2, self.height() - 2))
         )
 
     def _center_on(self, pos: QPointF) -> None:

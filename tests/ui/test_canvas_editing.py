@@ -117,7 +117,7 @@ def test_a_connection_that_closes_a_cycle_is_refused_with_its_reason(win, qtbot)
     assert dump(win) == before
 
 
-def test_undo_and_redo_of_a_mixed_sequence_restore_the_document_exactly(win, qtbot):
+def test_undo_and_redo_of_a_mixed_sequence_restore_the_document_exactly(win, qtbot, examples_dir):
     states = [dump(win)]
     drop_kind(win, "manual", vp(win, 100, 200))
     states.append(dump(win))
@@ -145,9 +145,23 @@ def test_undo_and_redo_of_a_mixed_sequence_restore_the_document_exactly(win, qtb
     qtbot.keyClick(win.view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert win.doc.node(http).disabled
     states.append(dump(win))
+    # copy + paste, a sticky note, a group, a pin, an import
+    win.scene.select_nodes([manual, http])
+    win.copy()
+    assert len(win.paste()) == 2
+    states.append(dump(win))
+    win.add_note()
+    states.append(dump(win))
+    win.editor.group([manual, http], "Pair")
+    states.append(dump(win))
+    win.editor.pin(manual, {"hello": "world"})
+    states.append(dump(win))
+    win.answers.open_path = str(examples_dir / "health_check.json")
+    assert win.import_dialog()
+    states.append(dump(win))
     win.scene.select_nodes([manual])
     win.delete_selection()
-    assert manual not in win.doc and win.doc.connections() == []
+    assert manual not in win.doc
     states.append(dump(win))
     assert win.stack.count() == len(states) - 1
     for expected in reversed(states[:-1]):
@@ -524,3 +538,58 @@ def test_pins_are_undoable_and_breakpoints_are_marked(win):
     win.view.viewport().grab()  # paints the marker and the badge
     win.scene.set_breakpoint("a", False)
     assert not win.scene.nodes["a"].breakpoint
+
+
+def test_hovering_the_error_badge_shows_the_message(win, qtbot):
+    add(win, "http", 0, 0, "h", url="https://e.com")
+    win.scene.set_node_problems("h", ["config.url: invalid URL 'htp:/x'"])
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QMouseEvent
+
+    viewport = win.view.viewport()
+
+    def hover(x: float, y: float) -> None:  # QTest.mouseMove delivers only the first move offscreen
+        point = QPointF(vp(win, x, y))
+        global_point = QPointF(viewport.mapToGlobal(point.toPoint()))
+        none = Qt.MouseButton.NoButton
+        event = QMouseEvent(QEvent.Type.MouseMove, point, global_point, none, none, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(viewport, event)
+
+    hover(100, 60)
+    hover(1, 1)
+    assert win.scene.nodes["h"].toolTip() == "config.url: invalid URL 'htp:/x'"
+    hover(2, win.scene.nodes["h"].in_pos[0].y())
+    assert win.scene.nodes["h"].toolTip() == "input port 'in' — drag to connect"
+    hover(100, 60)
+    assert win.scene.nodes["h"].toolTip() == ""
+
+
+def test_leaving_the_overview_restores_visible_items_first_and_the_rest_in_idle_time(win, qtbot):
+    for i in range(60):
+        add(win, "manual", (i % 10) * 300, (i // 10) * 200, f"n{i}")
+    win.view.fit_all()
+    win.view.set_zoom(0.1)
+    assert win.scene.overview
+    win.view.set_zoom(1.0, QPointF(0, 0))
+    flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    assert not win.scene.nodes["n0"].flags() & flag  # in view: paints at once
+    assert win.scene.nodes["n59"].flags() & flag  # far away: restored in idle time
+    qtbot.waitUntil(lambda: not win.scene.nodes["n59"].flags() & flag)
+    win.view.set_zoom(0.1)
+    win.view.set_zoom(1.0, QPointF(0, 0))
+    win.scene.finish_restore()
+    assert not any(i.flags() & flag for i in win.scene.nodes.values())
+
+
+def test_select_all_and_delete_signal_the_selection_once(win, qtbot):
+    for i in range(300):
+        add(win, "manual", (i % 20) * 250, (i // 20) * 150, f"n{i}")
+    signals = []
+    win.scene.selectionChanged.connect(lambda: signals.append(1))
+    win.select_all()
+    assert len(win.scene.selected_node_ids()) == 300 and len(signals) == 1
+    assert "300 nodes selected" in win.inspector.title.text()
+    win.delete_selection()
+    assert len(win.doc) == 0 and len(signals) == 2
+    win.stack.undo()
+    assert len(win.doc) == 300

@@ -159,3 +159,50 @@ def test_nothing_selected_shows_the_workflow(win):
 
 
 __all__ = ["Qt"]
+
+
+def test_workflow_name_and_settings_when_nothing_is_selected(win, qtbot):
+    win.scene.clearSelection()
+    insp = win.inspector
+    name = insp.header["name"]
+    name.edit.selectAll()
+    qtbot.keyClicks(name.edit, "Nightly sync")
+    assert win.doc.name == "Nightly sync"
+    assert win.windowTitle().startswith("Nightly sync[*]")
+    parallel = insp.fields["max_parallel_nodes"]
+    parallel.edit.selectAll()
+    qtbot.keyClicks(parallel.edit, "0")
+    assert parallel.error_text() == "Input should be greater than or equal to 1"
+    assert win.doc.settings.max_parallel_nodes == 4
+    parallel.edit.selectAll()
+    qtbot.keyClicks(parallel.edit, "12")
+    assert win.doc.settings.max_parallel_nodes == 12 and parallel.error_text() == ""
+    tz = insp.fields["timezone"]
+    tz.edit.selectAll()
+    qtbot.keyClicks(tz.edit, "Mars/Base")
+    assert tz.error_text() == "unknown time zone 'Mars/Base' (use an IANA name such as 'Europe/Berlin')"
+    insp.fields["missed_schedules"].combo.setCurrentText("run_once")
+    assert win.doc.settings.missed_schedules == "run_once"
+    win.stack.undo()
+    assert win.doc.settings.missed_schedules == "skip"
+    win.stack.undo()
+    assert win.doc.settings.max_parallel_nodes == 4
+    assert parallel.edit.text() == "4"  # the form follows undo
+
+
+def test_node_timeout_retry_and_rate_limit_key(win, qtbot):
+    insp = select(win, "http", "fetch", url="https://example.com")
+    timeout = insp.header["timeout"]
+    qtbot.keyClicks(timeout.edit, "-3")
+    assert timeout.error_text() == "Input should be greater than 0"
+    assert win.doc.node("fetch").timeout is None
+    timeout.edit.selectAll()
+    qtbot.keyClicks(timeout.edit, "5")
+    assert win.doc.node("fetch").timeout == 5.0
+    retry = insp.header["retry"]
+    retry.edit.setPlainText('{"retry_count": 3, "retry_dealy": 2}')
+    assert retry.error_text() == "unknown field (check its spelling)"
+    retry.edit.setPlainText('{"retry_count": 3, "retry_delay": 2}')
+    assert win.doc.node("fetch").retry.retry_count == 3
+    qtbot.keyClicks(insp.header["rate_limit_key"].edit, "crm")
+    assert win.doc.node("fetch").rate_limit_key == "crm"
