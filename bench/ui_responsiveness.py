@@ -69,6 +69,7 @@ def main() -> None:
     async def scenario() -> tuple[list[float], float]:
         lags: list[float] = []
         done = asyncio.Event()
+        await asyncio.sleep(1.5)  # let the first paint and the designer's idle-time work finish
 
         async def probe() -> None:
             while not done.is_set():

@@ -69,17 +69,46 @@ class Fragment:
     connection_order: dict[Connection, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
 class WorkflowSnapshot:
-    """An immutable copy of a document for one run: edits made during the run do not reach it."""
+    """An immutable copy of a document for one run: edits made during the run do not reach it.
 
-    id: str
-    name: str
-    settings: WorkflowSettings
-    nodes: Mapping[str, NodeSpec]
-    connections: tuple[Connection, ...]
-    pinned: Mapping[str, Any]
-    graph: nx.DiGraph
+    Taking one must be cheap (Run starts on the UI thread), so its networkx graph is only built when
+    something asks for it; the engine needs the nodes and connections alone.
+    """
+
+    __slots__ = ("_graph", "connections", "id", "name", "nodes", "pinned", "settings")
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        settings: WorkflowSettings,
+        nodes: Mapping[str, NodeSpec],
+        connections: tuple[Connection, ...],
+        pinned: Mapping[str, Any],
+        graph: nx.DiGraph | None = None,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.settings = settings
+        self.nodes = nodes
+        self.connections = connections
+        self.pinned = pinned
+        self._graph = graph
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        if self._graph is None:
+            graph = nx.DiGraph()
+            graph.add_nodes_from(self.nodes)
+            for conn in self.connections:
+                if graph.has_edge(conn.source, conn.target):
+                    graph.edges[conn.source, conn.target]["ports"] += ((conn.from_port, conn.to_port),)
+                else:
+                    graph.add_edge(conn.source, conn.target, ports=((conn.from_port, conn.to_port),))
+            graph.graph.update(id=self.id, name=self.name)
+            self._graph = graph
+        return self._graph
 
     def predecessors(self, node_id: str) -> Iterator[str]:
         return self.graph.predecessors(node_id)
@@ -596,11 +625,6 @@ class WorkflowDocument:
     def snapshot(self) -> WorkflowSnapshot:
         """A frozen copy for a run: specs are immutable, so only the containers are copied."""
         nodes = {n.id: n for n in self.nodes()}
-        graph = nx.DiGraph()
-        graph.add_nodes_from(nodes)
-        for src, dst, ports in self.graph.edges(data="ports"):
-            graph.add_edge(src, dst, ports=tuple(ports))
-        graph.graph.update(id=self.id, name=self.name)
         return WorkflowSnapshot(
             id=self.id,
             name=self.name,
@@ -608,7 +632,6 @@ class WorkflowDocument:
             nodes=MappingProxyType(nodes),
             connections=tuple(self.connections()),
             pinned=MappingProxyType(copy.deepcopy(self._pinned)),
-            graph=graph,
         )
 
     def to_file(self) -> WorkflowFile:
