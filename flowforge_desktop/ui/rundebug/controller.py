@@ -451,7 +451,6 @@ class RunDebug(QObject):
                 view, self.doc.graph, can_export=self.run is not None and self.run.profiler is not None
             )
             self.executions_dock.note_run_finished()
-            self._message(progress_text(view, time.time()))
             self.runFinished.emit(view)
             for other in list(self.bridge.views):
                 if other != run_id:

@@ -32,6 +32,7 @@ class Sparkline(QWidget):
         self.samples: deque[float] = deque(maxlen=keep)
         self.unit = unit
         self.setMinimumHeight(28)
+        self.setMinimumWidth(200)
 
     def sizeHint(self) -> QSize:
         return QSize(180, 28)
@@ -83,6 +84,8 @@ class HealthDock(QDockWidget):
         form.addRow("History", self.store)
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["name", "state", "detail"])
+        self.tree.setColumnWidth(0, 190)
+        self.tree.setColumnWidth(1, 90)
         self.triggers = QTreeWidgetItem(self.tree, ["Armed triggers"])
         self.breakers = QTreeWidgetItem(self.tree, ["Circuit breakers"])
         self.limiters = QTreeWidgetItem(self.tree, ["Rate limiters"])
