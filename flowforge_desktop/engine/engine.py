@@ -22,7 +22,7 @@ from flowforge_desktop.engine.debugger import Debugger
 from flowforge_desktop.engine.events import Event, RunStatus
 from flowforge_desktop.engine.resilience import Resilience
 from flowforge_desktop.engine.run import Reused, Run, RunOptions, RunResult, SpecPlan
-from flowforge_desktop.engine.templates import contains_template
+from flowforge_desktop.engine.templates import contains_template, text_fields_of
 from flowforge_desktop.nodes.base import ERROR_PORT
 from flowforge_desktop.nodes.registry import NodeRegistry, default_registry
 
@@ -119,6 +119,8 @@ class Engine:
             else:
                 ports = tuple(p.name for p in kind.output_ports(spec.config) if p.name != ERROR_PORT.name)
             plan = SpecPlan(spec, kind, contains_template(spec.config), ports)
+            plan.waits_all = kind.waits_for_all(spec.config) if kind is not None else True
+            plan.text_fields = text_fields_of(kind.Config) if kind is not None else frozenset()
             self._plans[id(spec)] = plan
         return plan
 

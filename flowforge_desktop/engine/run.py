@@ -68,6 +68,9 @@ class SpecPlan:
     config: Any = None
     policy: Any = None
     key: str | None = None
+    waits_all: bool = True
+    #: config fields typed str: a lone "{{ input }}" renders as text there, not as a native value
+    text_fields: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,8 @@ class Run:
             self._outgoing[conn.source].append(conn)
         self._remaining = {n: len(c) for n, c in self._incoming.items()}
         self._arrived: dict[str, list[tuple[Connection, Any]]] = {}
+        #: nodes that run with the first input to arrive (merge "first") and already started
+        self._started_early: set[str] = set()
         self._ports: dict[str, tuple[str, ...]] = {}
         self._queued_at: dict[str, float] = {}
         self._ready: deque[str] = deque()
@@ -404,9 +409,15 @@ class Run:
         output = self.outputs.get(node_id)
         for conn in self._outgoing[node_id]:
             target = conn.target
+            self._remaining[target] -= 1
+            if target in self._started_early:
+                continue  # a "first to arrive" node already ran with an earlier input
             if conn.from_port in ports:
                 self._arrived.setdefault(target, []).append((conn, output))
-            self._remaining[target] -= 1
+                if self._remaining[target] > 0 and not self.engine.plan_for(self.snapshot.nodes[target]).waits_all:
+                    self._started_early.add(target)
+                    ready.append(target)
+                    continue
             if self._remaining[target] == 0:
                 ready.append(target)
         return ready
@@ -642,7 +653,11 @@ class Run:
             return kind(plan.config), spec.config, None
         data = self.template_data(input_value) if plan.has_template else None
         try:
-            raw = render_config(spec.config, data, node_id, kind.template_fields) if data is not None else spec.config
+            raw = (
+                render_config(spec.config, data, node_id, kind.template_fields, plan.text_fields)
+                if data is not None
+                else spec.config
+            )
         except TemplateRenderError as exc:
             raise NodeError(str(exc), details={"field": exc.field}) from None
         try:
@@ -778,6 +793,8 @@ class Run:
             "message": message,
             "type": type(exc).__name__,
             "node_id": node_id,
+            "kind": spec.kind,
+            "input": self.inputs.get(node_id),
             "attempts": attempts,
             "retryable": bool(getattr(exc, "retryable", False)),
             "details": dict(getattr(exc, "details", {}) or {}),

@@ -102,9 +102,12 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def render_string(text: str, data: Mapping[str, Any]) -> Any:
-    """Render one string. Raises jinja2 errors; ``render_config`` turns them into user messages."""
-    match = _SINGLE_EXPRESSION.match(text)
+def render_string(text: str, data: Mapping[str, Any], *, as_text: bool = False) -> Any:
+    """Render one string. Raises jinja2 errors; ``render_config`` turns them into user messages.
+
+    ``as_text``: the field is text, so a lone ``{{ input }}`` renders as text too, never as a list.
+    """
+    match = None if as_text else _SINGLE_EXPRESSION.match(text)
     if match:
         value = _compile_expression(match.group("expr").strip())(**data)
         if isinstance(value, Undefined):
@@ -127,13 +130,13 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def render_value(value: Any, data: Mapping[str, Any], node_id: str, field: str) -> Any:
+def render_value(value: Any, data: Mapping[str, Any], node_id: str, field: str, *, as_text: bool = False) -> Any:
     """Render every template string inside ``value`` (dicts and lists are walked)."""
     if isinstance(value, str):
         if not has_template(value):
             return value
         try:
-            return render_string(value, data)
+            return render_string(value, data, as_text=as_text)
         except (TemplateError, SecurityError) as exc:
             raise TemplateRenderError(node_id, field, _reason(exc)) from None
         except Exception as exc:  # a filter or a comparison failing on the data
@@ -161,15 +164,31 @@ def render_config(
     data: Mapping[str, Any],
     node_id: str,
     fields: tuple[str, ...] | None = None,
+    text_fields: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Render a node's raw config; ``fields`` limits rendering to the kind's template fields."""
+    """Render a node's raw config; ``fields`` limits rendering to the kind's template fields, and
+    ``text_fields`` (fields typed ``str``) always render as text."""
     out: dict[str, Any] = {}
     for key, value in config.items():
         if fields is None or key in fields:
-            out[key] = render_value(value, data, node_id, key)
+            out[key] = render_value(value, data, node_id, key, as_text=key in text_fields)
         else:
             out[key] = value
     return out
+
+
+def text_fields_of(model: Any) -> frozenset[str]:
+    """The fields of a Config model typed plain ``str`` (or an Annotated str): rendered as text."""
+    import typing
+
+    names = set()
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        if annotation is str:
+            names.add(name)
+    return frozenset(names)
 
 
 def template_path(node_id: str, path: list[str | int]) -> str:

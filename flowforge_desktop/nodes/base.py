@@ -160,6 +160,12 @@ class NodeKind:
         return cls.inputs
 
     @classmethod
+    def waits_for_all(cls, config: Mapping[str, Any] | None = None) -> bool:
+        """True (the default): the node runs once every input that is not skipped has arrived.
+        False: it runs with the first input to arrive, and later arrivals are ignored (merge's "first")."""
+        return True
+
+    @classmethod
     def output_ports(cls, config: Mapping[str, Any] | None = None) -> tuple[Port, ...]:
         """Output ports; a kind whose ports depend on its config (switch) overrides this."""
         return cls.outputs

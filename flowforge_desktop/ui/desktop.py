@@ -33,6 +33,8 @@ class Desktop:
         self.single = single
         self.closed = asyncio.Event()
         self.quitting = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.activate_action: Any = None
 
     def handle_message(self, message: dict[str, Any]) -> None:
         """A second launch: open its files here, or just come to the front."""
@@ -68,6 +70,67 @@ class Desktop:
                 return
         self.rundebug.show_execution(execution_id)
         raise_window(self.window)
+
+    # ------------------------------------------------------------ activation from the designer ---
+    def install_activation(self) -> None:
+        """Run ▸ "Keep triggers armed": the open workflow's schedules, file watches and webhooks fire
+        from the tray while the app runs (the same list the tray and `agent activate` edit)."""
+        from PySide6.QtGui import QAction
+
+        action = QAction("&Keep triggers armed (run in the background)", self.window)
+        action.setCheckable(True)
+        action.setStatusTip("Activate this workflow: its triggers fire even when the window is closed")
+        action.toggled.connect(self._activation_toggled)
+        self.rundebug.menu.insertAction(self.rundebug.menu.actions()[0], action)
+        self.rundebug.menu.insertSeparator(self.rundebug.menu.actions()[1])
+        self.activate_action = action
+        self.window.doc.subscribe(lambda _change: self.sync_activation())
+        self.agent.supervisor.add_listener(lambda _what, _data: self.sync_activation())
+        self.sync_activation()
+
+    def _entry_for_open_file(self) -> Any:
+        path = getattr(self.window, "path", None)
+        if not path:
+            return None
+        try:
+            return self.agent.supervisor.find(str(Path(path).resolve()))
+        except KeyError:
+            return None
+
+    def sync_activation(self) -> None:
+        entry = self._entry_for_open_file()
+        action = self.activate_action
+        action.blockSignals(True)
+        action.setChecked(bool(entry is not None and entry.active))
+        action.blockSignals(False)
+
+    def _activation_toggled(self, on: bool) -> None:
+        path = getattr(self.window, "path", None)
+        if not path:
+            self.sync_activation()
+            self.window.show_message("save the workflow first: the agent arms the triggers of a saved file")
+            return
+        if on and self.window.is_dirty():
+            self.window.show_message("unsaved changes are not armed: the agent uses the file as saved")
+        task = asyncio.ensure_future(self._set_active(path, on))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _set_active(self, path: str, on: bool) -> None:
+        from flowforge_desktop.agent.supervisor import WorkflowRefused
+
+        supervisor = self.agent.supervisor
+        try:
+            if on:
+                await supervisor.add(path, active=True)
+            elif self._entry_for_open_file() is not None:
+                await supervisor.set_active(path, False)
+        except WorkflowRefused as exc:
+            self.window.show_message(f"not activated: {exc}")
+        else:
+            state = "armed: its triggers fire from the tray" if on else "deactivated: its triggers are off"
+            self.window.show_message(f"{Path(path).name} {state}")
+        self.sync_activation()
 
     def open_settings(self) -> None:
         from flowforge_desktop.agent.config import config_path
@@ -128,6 +191,7 @@ async def start_desktop(
     desktop.tray = tray
     tray.attach_window(window)
     single.message_received.connect(desktop.handle_message)
+    desktop.install_activation()
     quit_action = window.actions_by_name["quit"]
     quit_action.triggered.disconnect()
     quit_action.triggered.connect(tray.quit)  # Quit really quits; closing the window hides it to the tray

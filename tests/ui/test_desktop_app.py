@@ -18,12 +18,14 @@ from flowforge_desktop.ui.single_instance import SingleInstance
 @pytest.fixture(autouse=True)
 def _free_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLOWFORGE_API_PORT", "0")
+    monkeypatch.setenv("FLOWFORGE_SECRET_WEBHOOK_SECRET", "s3cret")
 
 
 def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir: Path, tmp_path: Path) -> None:
     single = SingleInstance()
     assert single.acquire([])
-    source = examples_dir / "webhook_forward.json"
+    source = tmp_path / "webhook_forward.json"
+    source.write_text((examples_dir / "webhook_forward.json").read_text())
 
     async def scenario() -> dict[str, Any]:
         desktop = await start_desktop(qapp, str(source), single)
@@ -34,6 +36,21 @@ def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir:
         seen["menus"] = [a.text() for a in window.menuBar().actions()]
         seen["file"] = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
         seen["engine_shared"] = desktop.rundebug.engine is agent.engine
+        desktop.activate_action.setChecked(True)  # Run ▸ Keep triggers armed
+        for _ in range(300):
+            if "orders" in agent.server.webhooks:
+                break
+            await asyncio.sleep(0.01)
+        seen["armed"] = sorted(agent.server.webhooks)
+        async with httpx.AsyncClient() as client:
+            unsigned = await client.post(f"{agent.server.url}/webhooks/orders", json={"id": 1})
+        seen["unsigned"] = unsigned.status_code
+        desktop.activate_action.setChecked(False)
+        for _ in range(300):
+            if "orders" not in agent.server.webhooks:
+                break
+            await asyncio.sleep(0.01)
+        seen["after_deactivate"] = sorted(agent.server.webhooks)
         seen["url"] = agent.server.url
         quitting = asyncio.ensure_future(desktop.quit())  # as the tray's Quit does
         await desktop.closed.wait()
@@ -47,5 +64,7 @@ def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir:
     assert "&Run" in seen["menus"]
     assert seen["file"][-2:] == ["&Settings…", "&Quit"]
     assert seen["engine_shared"] is True
+    assert seen["armed"] == ["orders"] and seen["unsigned"] == 401  # armed from the designer, checked by the server
+    assert seen["after_deactivate"] == []
     with pytest.raises(httpx.TransportError):  # the agent stopped its server on the way out
         httpx.get(f"{seen['url']}/health", timeout=2)

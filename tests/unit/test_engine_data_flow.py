@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -183,3 +184,33 @@ def test_only_the_firing_trigger_starts_the_run() -> None:
     assert result.states["manual_a"] is NodeState.SKIPPED
     assert result.states["from_a"] is NodeState.SKIPPED
     assert result.outputs["from_b"] == "b!"
+
+
+def test_merge_first_to_arrive_runs_once_with_the_first_input() -> None:
+    from flowforge_desktop.model.document import WorkflowDocument
+
+    doc = WorkflowDocument("race")
+    doc.add_node(doc.new_node("manual", node_id="start"))
+    doc.add_node(doc.new_node("delay", node_id="slow", config={"seconds": 0.3}))
+    doc.add_node(doc.new_node("set", node_id="fast", config={"value": "fast wins"}))
+    doc.add_node(doc.new_node("merge", node_id="race", config={"wait": "first", "mode": "list"}))
+    doc.add_node(doc.new_node("log", node_id="after", config={"message": "{{ input }}"}))
+    doc.connect("start", "slow")
+    doc.connect("start", "fast")
+    doc.connect("slow", "race", "out", "in1")
+    doc.connect("fast", "race", "out", "in2")
+    doc.connect("race", "after")
+
+    async def go() -> tuple[object, list[str]]:
+        engine = Engine(doc.registry)
+        order: list[str] = []
+        engine.subscribe(lambda e: type(e).__name__ == "NodeFinished" and order.append(e.node_id))  # type: ignore[attr-defined,func-returns-value]
+        result = await engine.run(doc.snapshot(), payload="go")
+        await engine.aclose()
+        return result, order
+
+    result, order = asyncio.run(go())
+    assert result.outputs["race"] == ["fast wins"]
+    assert order.index("race") < order.index("slow")  # it did not wait for the slow input
+    assert order.count("race") == 1 and order.count("after") == 1
+    assert result.status is RunStatus.SUCCEEDED

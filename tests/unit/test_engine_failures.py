@@ -122,6 +122,8 @@ def test_on_error_route_sends_the_error_to_the_error_port_only() -> None:
         "message": "this node always fails",
         "type": "NodeError",
         "node_id": "bad",
+        "kind": "t_fail",
+        "input": None,
         "attempts": 1,
         "retryable": False,
         "details": {},

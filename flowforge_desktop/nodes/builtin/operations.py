@@ -368,17 +368,26 @@ class MergeConfig(NodeConfig):
         description="list: [in1, in2, …]; object: {in1: …, in2: …}; concat: the input lists joined; "
         "merge_objects: the input objects merged, later ports winning.",
     )
+    wait: Literal["all", "first"] = Field(
+        "all",
+        description="all: wait for every input that is not skipped; first: run with the first input to arrive "
+        "and ignore the rest.",
+    )
 
 
 class MergeOperation(NodeKind):
     kind = "merge"
     category = NodeCategory.OPERATION
     title = "Merge"
-    description = "Waits for every input that is not skipped and combines them into one value."
+    description = "Waits for every input that is not skipped (or only the first) and combines them into one value."
     icon = "merge.svg"
     Config = MergeConfig
     example: ClassVar[dict[str, Any]] = {"input_count": 2, "mode": "object"}
     inputs = (Port("in1"), Port("in2"))
+
+    @classmethod
+    def waits_for_all(cls, config: Mapping[str, Any] | None = None) -> bool:
+        return (config or {}).get("wait", "all") != "first"
 
     @classmethod
     def input_ports(cls, config: Mapping[str, Any] | None = None) -> tuple[Port, ...]:
