@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections import deque
@@ -249,6 +250,8 @@ class Run:
         self._stopping: RunStatus | None = None
         self._timeout_handle: asyncio.TimerHandle | None = None
         self._done: asyncio.Future[RunResult] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.get_ident()
         self._children: set[Run] = set()
         self._nodes_view: dict[str, dict[str, Any]] = {}
         tz = snapshot.settings.timezone
@@ -309,6 +312,10 @@ class Run:
 
     # ======================================================================= events ===
     def emit(self, event: Event) -> None:
+        if threading.get_ident() != self._thread and self._loop is not None:
+            # a node logging from its worker thread: subscribers (the UI among them) live on the loop
+            self._loop.call_soon_threadsafe(self.engine.emit, event)
+            return
         self.engine.emit(event)
 
     def log(self, level: int, message: str, node_id: str | None = None) -> None:
@@ -326,6 +333,8 @@ class Run:
     # ======================================================================== start ===
     def start(self) -> None:
         loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._thread = threading.get_ident()
         self._done = loop.create_future()
         if self.options.profile:
             import cProfile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from ff_testkinds import Recorder, build, registry, run_sync
@@ -229,3 +230,41 @@ def test_queued_then_started_for_each_node() -> None:
     q = rec.of(NodeQueued, node_id="a")[0]
     s = rec.of(NodeStarted, node_id="a")[0]
     assert q.at <= s.at <= time.time()
+
+
+def test_a_node_logging_from_its_worker_thread_reaches_subscribers_on_the_loop() -> None:
+    import threading
+
+    from ff_testkinds import Block
+
+    from flowforge_desktop.engine.events import LogLine
+
+    class ThreadLogger(Block):
+        kind = "t_thread_log"
+
+        async def run(self, ctx: Any, inputs: dict[str, Any]) -> Any:
+            await ctx.to_thread(ctx.logger.info, "from the worker thread")
+            return "ok"
+
+    reg = registry()
+    reg.register(ThreadLogger)
+
+    async def scenario() -> list[tuple[str, bool]]:
+        from flowforge_desktop.model.document import WorkflowDocument
+
+        doc = WorkflowDocument("t", registry=reg)
+        doc.add_node(doc.new_node("manual", node_id="start"))
+        doc.add_node(doc.new_node("t_thread_log", node_id="log"))
+        doc.connect("start", "log")
+        engine = Engine(reg)
+        loop_thread = threading.get_ident()
+        seen: list[tuple[str, bool]] = []
+        engine.subscribe(
+            lambda e: isinstance(e, LogLine) and seen.append((e.message, threading.get_ident() == loop_thread))  # type: ignore[func-returns-value]
+        )
+        await engine.run(doc.snapshot())
+        await asyncio.sleep(0.05)
+        await engine.aclose()
+        return seen
+
+    assert asyncio.run(scenario()) == [("from the worker thread", True)]
