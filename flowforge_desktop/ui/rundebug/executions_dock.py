@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowforge_desktop.store.history import Cursor, HistoryStore
+from flowforge_desktop.ui.rundebug.table_model import RowsModel
 
 COLUMNS = ("started", "status", "workflow", "trigger", "duration", "error", "id")
 STATUSES = ("all", "succeeded", "failed", "running", "cancelled", "interrupted")
@@ -42,8 +43,9 @@ STATUS_COLOURS = {
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ExecutionsModel(QAbstractTableModel):
+class ExecutionsModel(RowsModel):
     PAGE = 100
+    columns = COLUMNS
 
     def __init__(self, store: HistoryStore, parent: Any = None) -> None:
         super().__init__(parent)
@@ -79,17 +81,6 @@ class ExecutionsModel(QAbstractTableModel):
         self._next = page.next
         self._exhausted = page.next is None
         self.pages_loaded += 1
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowforge_desktop.engine.events import LogLine
+from flowforge_desktop.ui.rundebug.table_model import RowsModel
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
 COLUMNS = ("time", "level", "workflow", "run", "node", "message")
@@ -40,23 +40,15 @@ _LEVEL_COLOURS = {"warning": QColor("#f9a825"), "error": QColor("#e53935"), "cri
 Index = QModelIndex | QPersistentModelIndex
 
 
-class LogModel(QAbstractTableModel):
+class LogModel(RowsModel):
+    columns = COLUMNS
+
     def __init__(self, limit: int = 50_000, parent: Any = None) -> None:
         super().__init__(parent)
         self.lines: deque[LogLine] = deque()
+        self.rows = self.lines
         self.limit = limit
         self.workflow_names: dict[str, str] = {}
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

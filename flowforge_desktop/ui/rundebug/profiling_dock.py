@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from flowforge_desktop.engine.events import NodeState
 from flowforge_desktop.engine.run_view import RunView
+from flowforge_desktop.ui.rundebug.table_model import RowsModel
 
 STATE_COLOURS = {
     NodeState.SUCCEEDED: QColor("#43a047"),
@@ -70,8 +71,10 @@ def describe_path(path: list[str], shown: int = 6) -> str:
     return f"{' → '.join(head)} → … → {' → '.join(tail)} ({len(path)} nodes)"
 
 
-class ProfileModel(QAbstractTableModel):
+class ProfileModel(RowsModel):
     """The rows as a model: a 10,000-node run shows at once (no table item per cell)."""
+
+    columns = TABLE_COLUMNS
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -83,17 +86,6 @@ class ProfileModel(QAbstractTableModel):
         self.rows = rows
         self.critical = critical
         self.endResetModel()
-
-    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
-        return len(TABLE_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return TABLE_COLUMNS[section]
-        return None
 
     def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
