@@ -51,6 +51,18 @@ def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir:
                 break
             await asyncio.sleep(0.01)
         seen["after_deactivate"] = sorted(agent.server.webhooks)
+        # a run the agent made in the background (as from the tray's Run now), opened from "Recent runs"
+        queued = await agent.supervisor.run_now(str(source), {"body": {"event": "order.deleted"}})
+        started = await queued.started
+        execution_id = getattr(started, "execution_id", started)
+        for _ in range(300):
+            row = agent.store.get_execution(execution_id)
+            if row is not None and row["status"] != "running":
+                break
+            await asyncio.sleep(0.01)
+        desktop.open_run(execution_id)
+        seen["banner"] = desktop.rundebug.banner.text()
+        seen["viewing"] = desktop.rundebug.viewing is not None and desktop.rundebug.viewing.execution_id
         seen["url"] = agent.server.url
         quitting = asyncio.ensure_future(desktop.quit())  # as the tray's Quit does
         await desktop.closed.wait()
@@ -66,5 +78,7 @@ def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir:
     assert seen["engine_shared"] is True
     assert seen["armed"] == ["orders"] and seen["unsigned"] == 401  # armed from the designer, checked by the server
     assert seen["after_deactivate"] == []
+    assert seen["banner"].startswith("viewing run ") and "Back to editing" in seen["banner"]
+    assert seen["viewing"] == seen["banner"].split()[2] or seen["viewing"].startswith(seen["banner"].split()[2])
     with pytest.raises(httpx.TransportError):  # the agent stopped its server on the way out
         httpx.get(f"{seen['url']}/health", timeout=2)
