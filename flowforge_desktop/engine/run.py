@@ -435,13 +435,33 @@ class Run:
         loop = asyncio.get_running_loop()
         while self._ready and len(self._tasks) < self._max_parallel and self._stopping is None:
             node_id = self._ready.popleft()
-            task = loop.create_task(self._execute(node_id), name=f"node {node_id}")
+            task = loop.create_task(self._slot(node_id), name=f"node {node_id}")
             self._tasks[node_id] = task
             task.add_done_callback(self._task_done)
 
+    async def _slot(self, node_id: str) -> None:
+        """One parallel slot: run a node, then go straight on with the next ready one in this same task.
+
+        Handing the slot over inside the task (instead of ending it and starting a new one from its
+        done callback) saves a task and a loop turn per node; on I/O-bound graphs that turn sits on
+        the critical path of every wave. Extra ready nodes get slots of their own through _pump.
+        """
+        task = asyncio.current_task()
+        while True:
+            await self._execute(node_id)
+            if self._stopping is not None or not self._ready:
+                return
+            next_id = self._ready.popleft()
+            del self._tasks[node_id]
+            node_id = next_id
+            self._tasks[node_id] = task  # type: ignore[assignment]
+            task.set_name(f"node {node_id}")  # type: ignore[union-attr]
+            self._pump()  # more ready than this slot takes: fill the other free slots
+
     def _task_done(self, task: asyncio.Task[None]) -> None:
         node_id = task.get_name()[5:]
-        self._tasks.pop(node_id, None)
+        if self._tasks.get(node_id) is task:
+            del self._tasks[node_id]
         if not task.cancelled() and task.exception() is not None:  # a bug in the engine, never hidden
             exc = task.exception()
             log.error("engine error running node %s", node_id, exc_info=exc)
@@ -723,14 +743,17 @@ class Run:
                     breaker.before_call()
                 if limiter is not None:
                     await limiter.acquire()
+                work = instance.run(ctx, inputs)
+                if self.engine.listening:  # CPU time goes out in events; with no one listening, skip the
+                    work = metered(work, meter)  # per-step clock reads (a syscall each, ~14 µs a node)
                 if spec.timeout:
                     try:
                         async with asyncio.timeout(spec.timeout):
-                            result = await metered(instance.run(ctx, inputs), meter)
+                            result = await work
                     except TimeoutError:
                         raise NodeError(f"timed out after {spec.timeout:g} s (the node's timeout)") from None
                 else:
-                    result = await metered(instance.run(ctx, inputs), meter)
+                    result = await work
             except asyncio.CancelledError:
                 if breaker is not None:
                     breaker.record_neutral()
