@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,14 @@ class _DefinitionCache:
         self.connections: dict[Any, str] = {}
 
     def json(self, snapshot: Any) -> str:
+        for text in self.steps(snapshot):
+            if text is not None:
+                return text
+        raise AssertionError("unreachable")
+
+    def steps(self, snapshot: Any, every: int = 200) -> Iterator[str | None]:
+        """Build the JSON, yielding None every ``every`` new nodes and the text at the end: on the event
+        loop the history builds a 10,000-node definition in slices instead of one 100 ms stall."""
         from flowforge_desktop.model.codec import node_data, settings_data
         from flowforge_desktop.model.schema import FORMAT_NAME, FORMAT_VERSION
 
@@ -181,10 +189,14 @@ class _DefinitionCache:
             self.nodes.clear()
             self.connections.clear()
         nodes = []
+        fresh = 0
         for spec in snapshot.nodes.values():
             hit = self.nodes.get(id(spec))
             if hit is None or hit[0] is not spec:
                 hit = self.nodes[id(spec)] = (spec, _compact_json(node_data(spec)))
+                fresh += 1
+                if fresh % every == 0:
+                    yield None
             nodes.append(hit[1])
         connections = []
         for conn in snapshot.connections:
@@ -204,7 +216,7 @@ class _DefinitionCache:
             }
         )
         tail = f',"pinned":{_compact_json(dict(snapshot.pinned))}' if snapshot.pinned else ""
-        return f'{head[:-1]},"nodes":[{",".join(nodes)}],"connections":[{",".join(connections)}]{tail}}}'
+        yield f'{head[:-1]},"nodes":[{",".join(nodes)}],"connections":[{",".join(connections)}]{tail}}}'
 
 
 class _Flush:
@@ -250,6 +262,7 @@ class HistoryStore:
         self._pending: deque[Event] = deque()
         self._drain_handle: asyncio.Handle | None = None
         self._flush_waiters: list[threading.Event] = []
+        self._definition_jobs: deque[tuple[str, Iterator[str | None]]] = deque()
         self._checkpointer: threading.Thread | None = None
         self._checkpoint_wake = threading.Event()
         self._checkpointed = 0
@@ -339,6 +352,19 @@ class HistoryStore:
             self._start_writer()
         self._queue.put(event)
 
+    def _advance_definitions(self, deadline: float, everything: bool) -> None:
+        jobs = self._definition_jobs
+        while jobs and (everything or time.perf_counter() < deadline):
+            execution_id, steps = jobs[0]
+            text = next(steps)
+            if text is None:
+                continue
+            jobs.popleft()
+            try:
+                self._loop_conn.execute("UPDATE executions SET definition=? WHERE id=?", (text, execution_id))
+            except sqlite3.Error:
+                log.exception("could not store the definition of execution %s", execution_id)
+
     def _drain(self, everything: bool = False) -> None:
         """Write pending events on the loop for at most ``slice_seconds``, then yield and come back."""
         self._drain_handle = None
@@ -350,9 +376,10 @@ class HistoryStore:
                 self._write_batch(self._loop_conn, chunk)
             except Exception:
                 log.exception("could not write %d history events", len(chunk))
+        self._advance_definitions(deadline, everything)
         if self.commits - self._checkpointed > 200:
             self._checkpoint_wake.set()
-        if pending:
+        if pending or self._definition_jobs:
             self._drain_handle = self._loop.call_soon(self._drain)  # type: ignore[union-attr]
         else:
             waiters, self._flush_waiters = self._flush_waiters, []
@@ -521,7 +548,13 @@ class HistoryStore:
                 (event.execution_id, event.workflow_id, event.node_id, event.level, event.message, event.at),
             )
         elif isinstance(event, RunStarted):
-            definition = self._definitions.json(event.definition) if event.definition is not None else None
+            definition = None
+            if event.definition is not None:
+                if self._loop is not None and conn is self._loop_conn:
+                    # on the loop: the row now, its definition in slices (see _advance_definitions)
+                    self._definition_jobs.append((event.execution_id, self._definitions.steps(event.definition)))
+                else:
+                    definition = self._definitions.json(event.definition)
             conn.execute(
                 "INSERT OR REPLACE INTO executions (id, workflow_id, workflow_name, status, trigger, trigger_node, "
                 "payload, created_at, started_at, definition, parent_execution_id, node_count, owner) "

@@ -367,6 +367,8 @@ class EdgeItem(QGraphicsItem):
         self.p1 = self.p2 = QPointF()
         #: items that passed over this edge in the run shown (None: no run shown)
         self.items: int | None = None
+        #: the debugger pauses the target before it runs with what came over this edge
+        self.breakpoint = False
         self.update_path()
 
     def type(self) -> int:
@@ -415,6 +417,11 @@ class EdgeItem(QGraphicsItem):
             return
         painter.setPen(pen)
         painter.drawPath(self.path)
+        if self.breakpoint:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(QPen(theme.node_body, 1.5))
+            painter.setBrush(theme.error)
+            painter.drawEllipse(self.mid, 6.0, 6.0)
         if self.items is not None:
             text = f"{self.items} item{'' if self.items == 1 else 's'}"
             label = self.label_rect()
@@ -896,6 +903,13 @@ class WorkflowScene(QGraphicsScene):
             edge.items = count
             # only the label's rect: a long edge's whole bounds would repaint every edge crossing them
             edge.update(edge.label_rect().adjusted(-2, -2, 2, 2))
+
+    def set_edge_breakpoint(self, conn: Connection, on: bool) -> None:
+        """The debugger's marker on an edge: a red dot at its middle."""
+        edge = self.edges.get(conn)
+        if edge is not None and edge.breakpoint != on:
+            edge.breakpoint = on
+            edge.update(edge.label_rect().adjusted(-8, -8, 8, 8))
 
     def clear_edge_items(self) -> None:
         for edge in self.edges.values():

@@ -223,3 +223,39 @@ async def _retry(rundebug: RunDebug, execution_id: str) -> Any:
     run = rundebug.retry(execution_id, from_failed=False)
     assert run is not None
     return await run.wait()
+
+
+def test_context_menu_and_edge_breakpoints(setup: Any, qtbot: Any, loop: asyncio.AbstractEventLoop) -> None:
+    window, rundebug, _engine = setup
+    view = window.view
+    item = window.scene.nodes["greet"]
+    pos = view.mapFromScene(item.sceneBoundingRect().center())
+    menu = rundebug.context_menu(pos)
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts[:4] == ["Add breakpoint", "Run to here", "Run this node only", "Run from here"]
+    assert window.scene.selected_node_ids() == ["greet"]  # right-click selects what it opened on
+    next(a for a in menu.actions() if a.text() == "Add breakpoint").trigger()
+    assert window.scene.breakpoints == {"greet"}
+    assert [a.text() for a in rundebug.context_menu(pos).actions()][0] == "Remove breakpoint"
+    window.scene.breakpoints.clear()
+    rundebug.breakpoints.clear()
+
+    # F9 on a selected edge: a marker on it, and the debugger pauses its target for that input
+    window.scene.clearSelection()
+    conn, edge = next((c, e) for c, e in window.scene.edges.items() if c.target == "note")
+    edge.setSelected(True)
+    _press(window, qtbot, Qt.Key.Key_F9)
+    assert edge.breakpoint is True and rundebug.edge_breakpoints == {("greet", "note")}
+    edge_pos = view.mapFromScene(edge.mid)
+    assert [a.text() for a in rundebug.context_menu(edge_pos).actions()][0] == "Remove breakpoint on this edge"
+
+    async def scenario() -> Any:
+        _press(window, qtbot, Qt.Key.Key_F5, Qt.KeyboardModifier.ControlModifier)
+        await _until(lambda: rundebug.debugger is not None and rundebug.debugger.paused is not None)
+        paused = rundebug.debugger.paused  # type: ignore[union-attr]
+        rundebug.debugger.continue_()  # type: ignore[union-attr]
+        await rundebug.run.wait()  # type: ignore[union-attr]
+        return paused
+
+    paused = loop.run_until_complete(scenario())
+    assert (paused.node_id, paused.reason) == ("note", "breakpoint on edge greet -> note")

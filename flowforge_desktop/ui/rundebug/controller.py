@@ -117,6 +117,7 @@ class RunDebug(QObject):
         self.ticker.timeout.connect(self._tick)
         self.actions: dict[str, QAction] = {}
         self._build_actions()
+        self._install_context_menu()
         self._document_changed(None)
 
     # ================================================================ construction ===
@@ -190,6 +191,58 @@ class RunDebug(QObject):
         self.profiling_dock.show_run(None, None)
         self.status_label.setText("")
 
+    # ================================================================= context menu ===
+    def _install_context_menu(self) -> None:
+        viewport = self.window.view.viewport()  # type: ignore[attr-defined]
+        # the viewport gets the right-click (a scroll area's child), so the policy is set there
+        viewport.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        viewport.customContextMenuRequested.connect(self.show_context_menu)
+
+    def context_menu(self, pos: Any) -> QMenu:
+        """The canvas menu at a point: run and debug actions for the node or edge under it."""
+        from flowforge_desktop.ui.scene import EdgeItem
+
+        view = self.window.view  # type: ignore[attr-defined]
+        scene_pos = view.mapToScene(pos)
+        item = self.scene.node_at(scene_pos)
+        menu = QMenu(view)
+        if item is not None:
+            node_id = item.node_id
+            if node_id not in self.scene.selected_node_ids():
+                self.scene.select_nodes([node_id])
+            on = node_id in self.breakpoints
+            menu.addAction("Remove breakpoint" if on else "Add breakpoint", lambda: self.toggle_breakpoint(node_id))
+            menu.addAction("Run to here", lambda: self.run_to_selected(node_id))
+            menu.addAction("Run this node only", lambda: self.run_selected_only(node_id))
+            menu.addAction("Run from here", lambda: self.run_from(node_id))
+            menu.addSeparator()
+            menu.addAction(self.actions["pin"])
+            if node_id in self.doc.pinned:
+                menu.addAction(self.actions["unpin"])
+            edit_actions = getattr(self.window, "actions_by_name", {})
+            if edit_actions:
+                menu.addSeparator()
+                for name in ("copy", "duplicate", "toggle_disabled", "delete"):
+                    if name in edit_actions:
+                        menu.addAction(edit_actions[name])
+        else:
+            edge = next((i for i in view.items(pos) if isinstance(i, EdgeItem)), None)
+            if edge is not None:
+                conn = edge.conn
+                on = (conn.source, conn.target) in self.edge_breakpoints
+                menu.addAction(
+                    "Remove breakpoint on this edge" if on else "Add breakpoint on this edge",
+                    lambda: self.toggle_edge_breakpoint(conn.source, conn.target),
+                )
+            menu.addAction(self.actions["run"])
+            menu.addAction(self.actions["debug"])
+        return menu
+
+    def show_context_menu(self, pos: Any) -> None:
+        menu = self.context_menu(pos)
+        # popup(), not exec(): no nested event loop inside the asyncio loop (PITFALLS, qasync)
+        menu.popup(self.window.view.viewport().mapToGlobal(pos))  # type: ignore[attr-defined]
+
     # ===================================================================== running ===
     @property
     def doc(self) -> Any:
@@ -262,11 +315,20 @@ class RunDebug(QObject):
         ids = self.scene.selected_node_ids()
         return ids[0] if ids else None
 
+    def _selected_edge(self) -> Any:
+        from flowforge_desktop.ui.scene import EdgeItem
+
+        edges = [i.conn for i in self.scene.selectedItems() if isinstance(i, EdgeItem)]
+        return edges[0] if edges else None
+
     def toggle_breakpoint(self, node_id: str | None = None) -> bool | None:
-        """F9 on the selected node (or the given one); works during a debug run too."""
+        """F9 on the selected node or edge (or the given node); works during a debug run too."""
         node_id = node_id or self._selected()
         if node_id is None:
-            self._message("select a node to toggle its breakpoint")
+            conn = self._selected_edge()
+            if conn is not None:
+                return self.toggle_edge_breakpoint(conn.source, conn.target)
+            self._message("select a node or an edge to toggle its breakpoint")
             return None
         on = node_id not in self.breakpoints
         (self.breakpoints.add if on else self.breakpoints.discard)(node_id)
@@ -284,6 +346,11 @@ class RunDebug(QObject):
         (self.edge_breakpoints.add if on else self.edge_breakpoints.discard)(edge)
         if self.debugger is not None:
             (self.debugger.edge_breakpoints.add if on else self.debugger.edge_breakpoints.discard)(edge)
+        marker = getattr(self.scene, "set_edge_breakpoint", None)
+        if marker is not None:
+            for conn in self.doc.connections_of(target):
+                if conn.source == source:
+                    marker(conn, on)
         self._message(f"breakpoint {'set on' if on else 'removed from'} edge {source} -> {target}")
         return on
 
@@ -457,7 +524,7 @@ class RunDebug(QObject):
                     self.bridge.forget(other)
         self._sync_actions()
 
-    PAINT_BATCH = 250
+    PAINT_BATCH = 150
 
     def _paint_some(self) -> None:
         """Put changed states on the canvas a slice at a time (a few ms each), yielding to the loop
@@ -473,7 +540,9 @@ class RunDebug(QObject):
                 self.scene.set_node_state(node_id, str(rec.state))
                 self._show_edge_items(view, node_id)
         if self._paint_queue:
-            QTimer.singleShot(0, self._paint_some)
+            # a 1 ms timer, not 0: Qt serves zero timers back to back, which would chain every slice
+            # into one long stall; a real timer lets other timers (and asyncio's) in between slices
+            QTimer.singleShot(1, self._paint_some)
 
     def _show_edge_items(self, view: RunView, node_id: str) -> None:
         setter = getattr(self.scene, "set_edge_items", None)
