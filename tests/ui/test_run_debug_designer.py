@@ -236,18 +236,18 @@ def test_context_menu_and_edge_breakpoints(setup: Any, qtbot: Any, loop: asyncio
     assert window.scene.selected_node_ids() == ["greet"]  # right-click selects what it opened on
     next(a for a in menu.actions() if a.text() == "Add breakpoint").trigger()
     assert window.scene.breakpoints == {"greet"}
-    assert [a.text() for a in rundebug.context_menu(pos).actions()][0] == "Remove breakpoint"
+    assert next(a.text() for a in rundebug.context_menu(pos).actions()) == "Remove breakpoint"
     window.scene.breakpoints.clear()
     rundebug.breakpoints.clear()
 
     # F9 on a selected edge: a marker on it, and the debugger pauses its target for that input
     window.scene.clearSelection()
-    conn, edge = next((c, e) for c, e in window.scene.edges.items() if c.target == "note")
+    _conn, edge = next((c, e) for c, e in window.scene.edges.items() if c.target == "note")
     edge.setSelected(True)
     _press(window, qtbot, Qt.Key.Key_F9)
     assert edge.breakpoint is True and rundebug.edge_breakpoints == {("greet", "note")}
     edge_pos = view.mapFromScene(edge.mid)
-    assert [a.text() for a in rundebug.context_menu(edge_pos).actions()][0] == "Remove breakpoint on this edge"
+    assert next(a.text() for a in rundebug.context_menu(edge_pos).actions()) == "Remove breakpoint on this edge"
 
     async def scenario() -> Any:
         _press(window, qtbot, Qt.Key.Key_F5, Qt.KeyboardModifier.ControlModifier)
