@@ -114,6 +114,14 @@ def test_connections_to_missing_nodes_use_the_seeds_words() -> None:
     ]
 
 
+def test_connection_ends_that_are_not_ids_are_said_not_crashed_on() -> None:
+    data = variant(connections=[{"from": ["start"], "to": "fetch"}, {"from": "start", "to": {"id": "fetch"}}])
+    assert messages(data) == [
+        "Connection 0: Source must be a node id, not a list",
+        "Connection 1: Target must be a node id, not an object",
+    ]
+
+
 def test_cycle_names_the_nodes_on_it() -> None:
     data = variant(
         nodes=[
