@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from agent_support import node, rows_of, running_agent, wait_for, write_workflow
+from ff_http import http_server
 
 from flowforge_desktop.agent.server import LocalServer, ServerStartError
 from flowforge_desktop.nodes.builtin.webhook_auth import sign
@@ -359,24 +360,12 @@ def test_duplicate_webhook_id_is_a_trigger_error(tmp_path: Path) -> None:
 def test_execute_the_http_action_against_a_real_local_server(tmp_path: Path) -> None:
     from aiohttp import web
 
-    from flowforge_desktop.nodes.base import NodeKind
-    from flowforge_desktop.nodes.builtin.actions import HttpAction
-
-    if HttpAction.run is NodeKind.run:
-        pytest.skip("the http node has no run behaviour in this build yet (node library not merged)")
-
     async def scenario() -> None:
         async def hello(request: web.Request) -> web.Response:
             return web.json_response({"hello": request.query.get("who", "")})
 
-        app = web.Application()
-        app.router.add_get("/hello", hello)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
+        async with http_server(hello, "/hello") as base:
+            port = int(base.rsplit(":", 1)[1])
             async with (
                 running_agent(tmp_path) as agent,
                 httpx.AsyncClient(base_url=agent.server.url, headers=auth(agent)) as client,
@@ -393,8 +382,6 @@ def test_execute_the_http_action_against_a_real_local_server(tmp_path: Path) -> 
                 assert r.json()["output"]["body"] == {"hello": "agent"}
                 bad = await client.post("/api/v1/actions/execute", json={"action_type": "http", "config": {"url": 5}})
                 assert bad.status_code == 422 and bad.json()["error"].startswith("config.url: ")
-        finally:
-            await runner.cleanup()
 
     run(scenario())
 

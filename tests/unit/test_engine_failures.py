@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from ff_http import http_server
 from ff_testkinds import ATTEMPTS, Recorder, build, registry, run_sync
 
 from flowforge_desktop.engine import Engine, NodeState, RunStatus
@@ -139,21 +138,6 @@ def test_on_error_stop_fails_the_run_and_cancels_parallel_work() -> None:
     assert result.status is RunStatus.FAILED
     assert result.failed_node == "bad"
     assert result.states["slow"] is NodeState.CANCELLED
-
-
-@asynccontextmanager
-async def http_server(handler: Callable[[web.Request], Any]) -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
 
 
 class FakeClock:

@@ -1,0 +1,25 @@
+"""A real HTTP server on 127.0.0.1 for tests: aiohttp on a free port, one handler per route."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+
+
+@asynccontextmanager
+async def http_server(handler: Callable[[web.Request], Any], path: str = "/{tail:.*}") -> AsyncIterator[str]:
+    """Serve GET ``path`` with ``handler``; yields the base URL (http://127.0.0.1:PORT)."""
+    app = web.Application()
+    app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
