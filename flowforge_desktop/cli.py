@@ -22,6 +22,13 @@ class UserError(Exception):
     """A mistake in the command line or its files; its message is shown as is."""
 
 
+def open_desktop(path: str | None = None, *, theme: str | None = None, minimized: bool = False) -> int:
+    """The one door into the ui layer, opened lazily: headless commands never load Qt."""
+    from flowforge_desktop.ui.desktop import run_desktop
+
+    return run_desktop(path, theme=theme, minimized=minimized)
+
+
 def _command_modules() -> dict[str, ModuleType]:
     from flowforge_desktop import commands
 

@@ -20,6 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from flowforge_desktop.ui.desktop import run_desktop
+    from flowforge_desktop.cli import open_desktop
 
-    return run_desktop(args.file, theme=args.theme, minimized=args.minimized)
+    return open_desktop(args.file, theme=args.theme, minimized=args.minimized)

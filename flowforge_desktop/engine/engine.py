@@ -59,7 +59,6 @@ class Engine:
         self._runs: dict[str, Run] = {}
         #: id(NodeSpec) -> SpecPlan: kind lookup, ports and (template-free) configs worked out once per spec
         self._plans: dict[int, SpecPlan] = {}
-        self.on_error_workflow: Callable[[Run, RunResult], None] | None = None
 
     # ==================================================================== events ===
     @property
@@ -135,7 +134,6 @@ class Engine:
         debugger: Debugger | None = None,
         run_set: Iterable[str] | None = None,
         reuse: Mapping[str, Reused] | None = None,
-        pinned: Mapping[str, Any] | None = None,
         execution_id: str | None = None,
         parent_execution_id: str | None = None,
         source_path: str | None = None,
@@ -151,7 +149,6 @@ class Engine:
             debugger=debugger,
             run_set=frozenset(run_set) if run_set is not None else None,
             reuse=dict(reuse or {}),
-            pinned=dict(pinned or {}),
             execution_id=execution_id,
             parent_execution_id=parent_execution_id,
             source_path=source_path,
@@ -170,9 +167,6 @@ class Engine:
 
     def running(self) -> list[Run]:
         return [r for r in self._runs.values() if not r.done]
-
-    def get_run(self, execution_id: str) -> Run | None:
-        return self._runs.get(execution_id)
 
     def run_finished(self, run: Run) -> None:
         self._runs.pop(run.execution_id, None)

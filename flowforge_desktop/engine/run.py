@@ -94,8 +94,6 @@ class RunOptions:
     #: nodes allowed to run; the others take their output from ``reuse`` or are skipped
     run_set: frozenset[str] | None = None
     reuse: Mapping[str, Reused] = field(default_factory=dict)
-    #: pinned outputs on top of the workflow's own (typed in the Data dock, not yet saved)
-    pinned: Mapping[str, Any] = field(default_factory=dict)
     execution_id: str | None = None
     parent_execution_id: str | None = None
     #: the workflow file, for resolving relative paths (error workflow, sub-workflows)
@@ -290,12 +288,6 @@ class Run:
     def stop(self) -> None:
         """Stop the run: running nodes are cancelled and recorded as cancelled."""
         self._halt(RunStatus.CANCELLED, None)
-
-    def progress(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for state in self.states.values():
-            counts[state] = counts.get(state, 0) + 1
-        return counts
 
     def result(self) -> RunResult:
         return RunResult(
@@ -643,7 +635,7 @@ class Run:
         self.inputs[node_id] = input_value
         self.states[node_id] = NodeState.RUNNING
 
-        pinned = self.options.pinned.get(node_id, self.snapshot.pinned.get(node_id, _MISSING))
+        pinned = self.snapshot.pinned.get(node_id, _MISSING)
         if pinned is not _MISSING:
             self._record(node_id, NodeState.PINNED, pinned, self._normal_ports(node_id))
             self._after(node_id)

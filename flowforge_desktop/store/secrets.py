@@ -56,10 +56,3 @@ class Secrets(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-    def set(self, name: str, value: str) -> None:
-        """Store a secret in the OS keyring (Settings uses it)."""
-        import keyring
-
-        keyring.set_password(SERVICE, name, value)
-        self._cache[name] = value

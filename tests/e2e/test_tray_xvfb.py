@@ -26,7 +26,10 @@ SHOTS = Path(os.environ.get("FLOWFORGE_SHOTS_DIR", "")) if os.environ.get("FLOWF
 def x_display() -> Iterator[str]:
     missing = [tool for tool in ("Xvfb", "trayer") if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"needs {' and '.join(missing)} (apt packages: xvfb, trayer)")
+        message = f"needs {' and '.join(missing)} (apt packages: xvfb, trayer; .ci/run installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message + ": on a developer machine without them the tray cannot be shown")
     read, write = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
@@ -39,7 +42,7 @@ def x_display() -> Iterator[str]:
         number = f.readline().strip()
     if not number:
         xvfb.kill()
-        pytest.skip("Xvfb did not start")
+        pytest.fail("Xvfb is installed but did not start (no display number on -displayfd)")
     display = f":{number}"
     trayer = subprocess.Popen(
         ["trayer", "--edge", "top", "--widthtype", "request", "--height", "24", "--SetDockType", "true"],
@@ -181,8 +184,6 @@ def test_tray_icon_embeds_and_menu_actions_work(x_display: str, tmp_path: Path) 
         env=env,
     )
     line = next((x for x in result.stdout.splitlines() if x.startswith("REPORT ")), None)
-    if line is None and "could not connect to display" in result.stderr:
-        pytest.skip(f"the xcb platform could not start: {result.stderr.strip()[-300:]}")
     assert line, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr[-3000:]}"
     report = json.loads(line[len("REPORT ") :])
     assert report["available"] is True

@@ -148,7 +148,10 @@ def test_missing_file_or_unreadable_watch_path_is_a_clear_error(tmp_path: Path) 
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder: permissions are not enforced")
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="runs as root here: root may read any folder, so no unreadable folder can be made; runs as a normal user",
+)
 def test_unreadable_watch_path_is_a_clear_error(tmp_path: Path) -> None:
     async def arm(path: Path) -> None:
         await make(FileWatchTrigger, watch_path=str(path)).arm(FireRecorder().ctx)

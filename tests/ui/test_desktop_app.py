@@ -36,6 +36,7 @@ def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir:
         seen["menus"] = [a.text() for a in window.menuBar().actions()]
         seen["file"] = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
         seen["engine_shared"] = desktop.rundebug.engine is agent.engine
+        seen["recent"] = window.recent_files()
         desktop.activate_action.setChecked(True)  # Run ▸ Keep triggers armed
         for _ in range(300):
             if "orders" in agent.server.webhooks:
@@ -76,6 +77,7 @@ def test_the_app_serves_runs_and_quits_cleanly(qapp: QApplication, examples_dir:
     assert "&Run" in seen["menus"]
     assert seen["file"][-2:] == ["&Settings…", "&Quit"]
     assert seen["engine_shared"] is True
+    assert seen["recent"] == [str(source.resolve())]  # the file given on the command line opened
     assert seen["armed"] == ["orders"] and seen["unsigned"] == 401  # armed from the designer, checked by the server
     assert seen["after_deactivate"] == []
     assert seen["banner"].startswith("viewing run ") and "Back to editing" in seen["banner"]

@@ -240,15 +240,3 @@ def test_the_cli_opens_the_designer_for_a_file(examples_dir, monkeypatch):
     assert cli.main(["gui", "--theme", "dark"]) == 0
     assert cli.main(["gui", "--minimized"]) == 0
     assert opened == [(str(examples_dir / "health_check.json"), None, False), (None, "dark", False), (None, None, True)]
-
-
-def test_run_designer_opens_the_file_in_a_qasync_loop_and_quits(qapp, tmp_path, examples_dir, monkeypatch):
-    from PySide6.QtCore import QSettings
-
-    from flowforge_desktop.ui import app, main_window
-
-    ini = tmp_path / "user.ini"
-    monkeypatch.setattr(main_window, "_default_settings", lambda: QSettings(str(ini), QSettings.Format.IniFormat))
-    path = examples_dir / "health_check.json"
-    assert app.run_designer(str(path), theme="light", quit_after_ms=300) == 0
-    assert QSettings(str(ini), QSettings.Format.IniFormat).value("recent_files") == [str(path.resolve())]

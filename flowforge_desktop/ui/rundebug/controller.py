@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
-from flowforge_desktop.engine import Debugger, Engine, Reused, Run, RunStatus, plan_from, plan_up_to
+from flowforge_desktop.engine import Debugger, Engine, Reused, Run, plan_from, plan_up_to
 from flowforge_desktop.engine.events import NodeState
 from flowforge_desktop.engine.run_view import RunView
 from flowforge_desktop.store.history import HistoryStore
@@ -73,7 +73,6 @@ class RunDebug(QObject):
         self.last_view: RunView | None = None
         self.breakpoints: set[str] = set()
         self.edge_breakpoints: set[tuple[str, str]] = set()
-        self.pinned_overrides: dict[str, Any] = {}
         self._paint_queue: set[str] = set()
         #: node id -> its outgoing connections, for the edge item counts; cleared when a run starts
         self._outgoing: dict[str, list[Any]] = {}
@@ -122,10 +121,8 @@ class RunDebug(QObject):
 
     # ================================================================ construction ===
     def _default_health(self) -> dict[str, Any]:
-        try:
-            from flowforge_desktop.agent.health import health_snapshot
-        except ImportError:  # the agent package is optional in this window
-            return {"status": "ok", "process": {}, **self.engine.resilience.snapshot()}
+        from flowforge_desktop.agent.health import health_snapshot
+
         return health_snapshot(engine=self.engine, store=self.store)
 
     def _build_actions(self) -> None:
@@ -184,7 +181,6 @@ class RunDebug(QObject):
         self.last_view = None
         self.breakpoints.clear()
         self.edge_breakpoints.clear()
-        self.pinned_overrides.clear()
         self.logs_dock.model.workflow_names[self.doc.id] = self.doc.name or self.doc.id[:8]
         self.executions_dock.set_workflow(self.doc.id)
         self.data_dock.clear()
@@ -266,7 +262,6 @@ class RunDebug(QObject):
             self.doc.snapshot(),
             trigger="manual",
             debugger=debugger,
-            pinned=dict(self.pinned_overrides),
             source_path=getattr(self.window, "path", None),
             profile=profiling.profile_next.isChecked(),
             trace_memory=profiling.trace_memory.isChecked(),
@@ -613,4 +608,4 @@ class RunDebug(QObject):
             self.run.stop()
 
 
-__all__ = ["RunDebug", "RunStatus", "progress_text"]
+__all__ = ["RunDebug", "progress_text"]
