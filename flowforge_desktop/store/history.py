@@ -1,12 +1,14 @@
-"""Execution history in SQLite: executions, node runs and log lines, written off the event loop.
+"""Execution history in SQLite: executions, node runs and log lines, written without holding up the loop.
 
 Why it is built this way:
 - WAL mode with ``synchronous=NORMAL``: a commit is a write() to the WAL, not an fsync, and it
   survives the process being killed (only a power cut can lose the last commits). fsyncs happen at
   checkpoints. So a 10,000-node run costs a handful of fsyncs, not 10,000.
-- One writer thread drains a queue and commits whatever has accumulated in one transaction: under
-  load batches grow (few commits), when idle each event is committed within milliseconds (so a
-  SIGKILL loses at most what had not yet been handed to SQLite).
+- Attached inside a running event loop (the app, the agent, `run`), events are written on that loop
+  in slices of a few milliseconds, 20 ms after they arrive, with checkpoints in their own thread: a
+  writer thread would fight the loop for the GIL (measured: 100+ ms stalls in the designer). Without
+  a loop, a writer thread drains a queue instead. Either way a SIGKILL loses at most the events of
+  the last ~20 ms, and run definitions are assembled from per-node JSON cached across runs.
 - Each execution row carries its owner process (pid and start time). At start, executions still
   "running" whose owner is gone are marked *interrupted*: the designer and the headless agent can
   share one database without one declaring the other's runs dead.
