@@ -436,9 +436,7 @@ class MainWindow(QMainWindow):
         return bounds.adjusted(-40, -40, 40, 40) if not bounds.isEmpty() else QRectF(0, 0, 400, 300)
 
     def _render(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
-        overview = self.scene.overview
         selected = self.scene.selectedItems()
-        self.scene.set_overview(False)
         self.scene.clearSelection()
         cache = QGraphicsItem.CacheMode
         cached = [i for i in self.scene.items() if i.cacheMode() != cache.NoCache]
@@ -451,7 +449,6 @@ class MainWindow(QMainWindow):
                 item.setCacheMode(cache.DeviceCoordinateCache)
             for item in selected:
                 item.setSelected(True)
-            self.scene.set_overview(overview)
 
     def export_png(self, path: str, scale: float = 2.0) -> bool:
         source = self._export_bounds()

@@ -3,8 +3,9 @@
 Performance rules (PITFALLS.md): one item per node that paints everything itself, one item per edge
 whose path is recomputed only when an end moves, no cache on edges, level of detail from the painter's
 transform, bulk loads with updates off and an explicit sceneRect. Zoomed far out the scene switches to
-an overview: items keep their place in the BSP index (selection still works) but do not paint; the view
-draws all nodes and edges in a few batched calls instead.
+an overview: items keep their place in the BSP index (selection and hit tests still work) but the view
+does not ask them to paint (see CanvasView.paintEvent); it draws all nodes and edges in a few batched
+calls instead. Switching costs nothing: no item is touched.
 """
 
 from __future__ import annotations
@@ -617,10 +618,6 @@ class WorkflowScene(QGraphicsScene):
         self._overview_timer.setSingleShot(True)
         self._overview_timer.setInterval(250)
         self._overview_timer.timeout.connect(self.overview_paths)
-        self._restore_queue: list[QGraphicsItem] = []
-        self._restore_timer = QTimer(self)
-        self._restore_timer.setInterval(0)
-        self._restore_timer.timeout.connect(self._restore_some)
         self._unsubscribe = doc.subscribe(self.on_change)
         self.rebuild()
 
@@ -631,7 +628,6 @@ class WorkflowScene(QGraphicsScene):
             view.setUpdatesEnabled(False)
         try:
             self.clearSelection()
-            self._restore_queue = []
             self.clear()
             self.nodes.clear()
             self.edges.clear()
@@ -668,8 +664,6 @@ class WorkflowScene(QGraphicsScene):
                 self.set_group_collapsed(group_id, True)
             self._invalidate()
             self._overview_timer.start()
-            if self.overview:
-                self._apply_overview(True)
         finally:
             for view in views:
                 view.setUpdatesEnabled(True)
@@ -683,8 +677,6 @@ class WorkflowScene(QGraphicsScene):
         if spec.id in self.states:
             item.state = self.states[spec.id]
         item.breakpoint = spec.id in self.breakpoints
-        if self.overview:
-            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.addItem(item)
         return item
 
@@ -693,8 +685,6 @@ class WorkflowScene(QGraphicsScene):
         self.edges[conn] = item
         self.node_edges[conn.source].add(item)
         self.node_edges[conn.target].add(item)
-        if self.overview:
-            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.addItem(item)
         return item
 
@@ -973,44 +963,9 @@ class WorkflowScene(QGraphicsScene):
         return bounds
 
     # --- overview (far zoom) -----------------------------------------------------------------------
-    def set_overview(self, on: bool, visible: QRectF | None = None) -> None:
-        """Far zoom: items stop painting (the view draws batched shapes). Coming back, the items in
-        ``visible`` paint again at once and the others follow in idle time, so the frame that crosses
-        the threshold does not wait for 11,000 flag changes."""
-        if on == self.overview:
-            return
+    def set_overview(self, on: bool) -> None:
+        """Far zoom: the view draws batched shapes instead of asking items to paint (nothing else changes)."""
         self.overview = on
-        if on or visible is None:
-            self._restore_queue = []
-            self._restore_timer.stop()
-            self._apply_overview(on)
-            return
-        flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
-        for item in self.items(visible):
-            item.setFlag(flag, False)
-        self._restore_queue = [*self.nodes.values(), *self.edges.values()]
-        self._restore_timer.start()
-
-    def finish_restore(self) -> None:
-        """Do now what leaving the overview left for idle time (benchmarks charge it to the frame)."""
-        while self._restore_queue:
-            self._restore_some()
-
-    def _restore_some(self, chunk: int = 3000) -> None:
-        flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
-        batch, self._restore_queue = self._restore_queue[:chunk], self._restore_queue[chunk:]
-        if not self.overview:
-            for item in batch:
-                item.setFlag(flag, False)
-        if not self._restore_queue:
-            self._restore_timer.stop()
-
-    def _apply_overview(self, on: bool) -> None:
-        flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
-        for item in self.nodes.values():
-            item.setFlag(flag, on)
-        for edge in self.edges.values():
-            edge.setFlag(flag, on)
 
     def overview_paths(self) -> tuple[dict[str, QPainterPath], QPainterPath, QPainterPath]:
         """Node rects by colour, and all edges as straight lines, built once per change."""

@@ -6,12 +6,12 @@ import json
 
 from designer_helpers import vp
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QGraphicsItem
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from flowforge_desktop.model import codec
 from flowforge_desktop.model.changes import Connection
-from flowforge_desktop.ui.scene import NODE_WIDTH
+from flowforge_desktop.ui.scene import NODE_WIDTH, NodeItem
 from flowforge_desktop.ui.view import MIME_KIND
 
 
@@ -363,13 +363,10 @@ def test_minimap_click_moves_the_view_and_far_zoom_uses_the_overview(win, qtbot)
     win.view.fit_all()
     win.view.set_zoom(0.1)
     assert win.scene.overview
-    assert win.scene.nodes["n0"].flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
     _by_color, bodies, _lines = win.scene.overview_paths()
     assert bodies.elementCount() == 30 * 5  # one rectangle per node
-    win.view.viewport().grab()
     win.view.set_zoom(1.0)
     assert not win.scene.overview
-    assert not win.scene.nodes["n0"].flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 
 def test_auto_layout_is_layered_and_undoable(win, qtbot):
@@ -564,21 +561,36 @@ def test_hovering_the_error_badge_shows_the_message(win, qtbot):
     assert win.scene.nodes["h"].toolTip() == ""
 
 
-def test_leaving_the_overview_restores_visible_items_first_and_the_rest_in_idle_time(win, qtbot):
+def test_the_overview_paints_batched_shapes_without_asking_items_and_leaving_it_paints_them_again(
+    win, qtbot, monkeypatch
+):
     for i in range(60):
         add(win, "manual", (i % 10) * 300, (i // 10) * 200, f"n{i}")
+    note = win.editor.add_note((0, 1300), "far away")
+    painted: list[str] = []
+    original = NodeItem.paint
+    monkeypatch.setattr(NodeItem, "paint", lambda item, *a: (painted.append(item.node_id), original(item, *a)))
     win.view.fit_all()
-    win.view.set_zoom(0.1)
+    win.view.set_zoom(0.1, QPointF(1400, 700))
     assert win.scene.overview
-    win.view.set_zoom(1.0, QPointF(0, 0))
-    flag = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
-    assert not win.scene.nodes["n0"].flags() & flag  # in view: paints at once
-    assert win.scene.nodes["n59"].flags() & flag  # far away: restored in idle time
-    qtbot.waitUntil(lambda: not win.scene.nodes["n59"].flags() & flag)
-    win.view.set_zoom(0.1)
-    win.view.set_zoom(1.0, QPointF(0, 0))
-    win.scene.finish_restore()
-    assert not any(i.flags() & flag for i in win.scene.nodes.values())
+    win.scene.select_nodes(["n0"])
+    image = win.view.viewport().grab().toImage()
+    assert painted == []  # 60 nodes on screen, none asked to paint
+
+    def color_at(scene_x: float, scene_y: float) -> str:
+        return image.pixelColor(win.view.mapFromScene(QPointF(scene_x, scene_y))).name()
+
+    header = win.scene.nodes["n11"].color.name()
+    assert color_at(11 % 10 * 300 + 100, 200 + 10) == header  # a node's header from the batched shapes
+    assert color_at(11 % 10 * 300 + 100, 200 + 60) == win.scene.theme.node_body.name()
+    assert color_at(5 * 300 + 140, 100) == win.scene.theme.background.name()  # between nodes
+    note_color = QColor(note.color).darker(260) if win.scene.theme.dark else QColor(note.color)
+    assert color_at(100, 1350) == note_color.name()  # notes still paint themselves
+    assert win.scene.node_at(QPointF(5, 5)) is win.scene.nodes["n0"]  # hit tests still find items
+    win.view.set_zoom(1.0, QPointF(400, 300))
+    assert not win.scene.overview
+    win.view.viewport().grab()
+    assert {"n0", "n1", "n11"} <= set(painted)
 
 
 def test_select_all_and_delete_signal_the_selection_once(win, qtbot):
