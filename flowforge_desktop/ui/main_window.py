@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QImage, 
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QGraphicsItem,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -438,15 +437,11 @@ class MainWindow(QMainWindow):
     def _render(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
         selected = self.scene.selectedItems()
         self.scene.clearSelection()
-        cache = QGraphicsItem.CacheMode
-        cached = [i for i in self.scene.items() if i.cacheMode() != cache.NoCache]
-        for item in cached:  # cached pixmaps would not reach an SVG, and blur a PNG
-            item.setCacheMode(cache.NoCache)
+        self.scene.exporting = True  # cached pictures would not reach an SVG, and blur a PNG
         try:
             self.scene.render(painter, target, source)
         finally:
-            for item in cached:
-                item.setCacheMode(cache.DeviceCoordinateCache)
+            self.scene.exporting = False
             for item in selected:
                 item.setSelected(True)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
+from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -23,6 +24,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPainterPathStroker,
     QPen,
+    QTransform,
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -49,6 +51,7 @@ from flowforge_desktop.model.document import WorkflowDocument, config_problems
 from flowforge_desktop.model.schema import Group, NodeSpec, StickyNote
 from flowforge_desktop.nodes.base import NodeKind
 from flowforge_desktop.ui.icons import kind_pixmap
+from flowforge_desktop.ui.pixcache import PictureCache
 from flowforge_desktop.ui.theme import (
     CATEGORY_COLORS,
     STATE_COLORS,
@@ -67,6 +70,7 @@ SCENE_MARGIN = 2000.0
 _BOUNDS_PAD = 14.0
 
 _ELIDE = Qt.TextElideMode.ElideRight
+_TX_SCALE = QTransform.TransformationType.TxScale.value  # beyond: rotated or sheared, no pictures
 _NODE_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
 _ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -153,6 +157,16 @@ def _static_ports(kind) -> bool:
     )
 
 
+@lru_cache(maxsize=64)
+def _node_paths(height: float) -> tuple[QPainterPath, QPainterPath]:
+    """A node's rounded body and its header (the body's top band), per node height."""
+    body = QPainterPath()
+    body.addRoundedRect(QRectF(0, 0, NODE_WIDTH, height), 8, 8)
+    band = QPainterPath()
+    band.addRect(QRectF(0, 0, NODE_WIDTH, HEADER))
+    return body, body.intersected(band)
+
+
 class NodeItem(QGraphicsItem):
     """One node: header with icon and title, named ports, badges. No child items."""
 
@@ -173,7 +187,7 @@ class NodeItem(QGraphicsItem):
         self.setFlags(_NODE_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # no Qt item cache: the scene's PictureCache keeps its picture (stretched while a zoom settles)
         self.set_spec(spec, initial=True)
 
     def type(self) -> int:
@@ -206,7 +220,12 @@ class NodeItem(QGraphicsItem):
             if pos.x() != x or pos.y() != y:
                 self.setPos(x, y)
                 scene.node_moved(self)
-            self.update()
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Its look changed (spec, badges, theme): drop its cached picture and repaint."""
+        self.wscene.pictures.drop(self)
+        self.update()
 
     def port_scene_pos(self, port: str, output: bool) -> QPointF:
         if self.collapsed_in is not None:
@@ -255,16 +274,12 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         theme = self.wscene.theme
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        transform = painter.worldTransform()
+        lod = option.levelOfDetailFromTransform(transform)
         selected = self.isSelected()
-        disabled = self.spec.disabled
         rect = self.rect
-        header = QRectF(0, 0, NODE_WIDTH, HEADER)
-        color = QColor("#9e9e9e") if disabled else self.color
         if lod < DETAIL_LOD:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            painter.fillRect(rect, theme.node_body)
-            painter.fillRect(header, color)
+            self.paint_placeholder(painter)
             if selected or self.problems:
                 pen = QPen(theme.selection if selected else theme.error, 0)
                 pen.setWidthF(3 / max(lod, 0.01))
@@ -272,25 +287,48 @@ class NodeItem(QGraphicsItem):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(rect)
             return
+        if self.wscene.exporting or transform.type().value > _TX_SCALE:
+            self.paint_picture(painter)  # vectors for SVG, full resolution for PNG
+        else:
+            self.wscene.pictures.draw(self, painter, transform)
+        if selected:  # over the picture, so that selecting never re-renders it
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(QPen(theme.selection, 2.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect, 8, 8)
+            self._paint_port_dots(painter)
+            if self.has_badges():
+                self._paint_badges(painter)
+
+    def picture_rect(self) -> QRectF:
+        """What its picture covers: badges stick out of the body, and a third of the pixels to blit
+        per frame would be padding on a node without them."""
+        if self.has_badges():
+            return self.bounds
+        return self.rect.adjusted(-1, -1, 1, 1)
+
+    def paint_placeholder(self, painter: QPainter) -> None:
+        """The far-zoom look, a box with its header colour: also shown until its picture is rendered."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.fillRect(self.rect, self.wscene.theme.node_body)
+        painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER), QColor("#9e9e9e") if self.spec.disabled else self.color)
+
+    def paint_picture(self, painter: QPainter) -> None:
+        """Everything but the selection outline, at full detail: what the picture cache keeps."""
+        theme = self.wscene.theme
+        disabled = self.spec.disabled
+        rect = self.rect
+        color = QColor("#9e9e9e") if disabled else self.color
         if disabled:
             painter.setOpacity(0.55)
-        path = QPainterPath()
-        path.addRoundedRect(rect, 8, 8)
+        body, header = _node_paths(rect.height())
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.fillPath(path, theme.node_body)
-        painter.save()
-        painter.setClipPath(path)
-        painter.fillRect(header, color)
-        painter.restore()
-        if selected:
-            pen = QPen(theme.selection, 2.5)
-        elif not self.known:
-            pen = QPen(theme.error, 1.5, Qt.PenStyle.DashLine)
-        else:
-            pen = QPen(theme.node_border, 1)
-        painter.setPen(pen)
+        painter.fillPath(body, theme.node_body)
+        painter.fillPath(header, color)  # a path, not a clip: clipping to a rounded path is slow
+        known = self.known
+        painter.setPen(QPen(theme.node_border, 1) if known else QPen(theme.error, 1.5, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(path)
+        painter.drawPath(body)
         # icon on a light tile, title and kind
         tile = QRectF(8, 6, 22, 22)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -304,16 +342,11 @@ class NodeItem(QGraphicsItem):
         painter.setFont(theme.small_font)
         painter.setPen(QColor(255, 255, 255, 215))
         painter.drawText(QRectF(38, 17, NODE_WIDTH - 46, 15), _ALIGN_LEFT, self.sub_text)
-        # ports
-        port_pen = QPen(theme.edge, 1.5)
+        self._paint_port_dots(painter)
         painter.setFont(theme.small_font)
         for points, labels, output in ((self.in_pos, self.in_labels, False), (self.out_pos, self.out_labels, True)):
             for point, label in zip(points, labels, strict=True):
-                is_error = output and label == "error"
-                painter.setPen(QPen(theme.error, 1.5) if is_error else port_pen)
-                painter.setBrush(theme.port_fill)
-                painter.drawEllipse(point, PORT_R, PORT_R)
-                painter.setPen(theme.error if is_error else theme.node_subtext)
+                painter.setPen(theme.error if output and label == "error" else theme.node_subtext)
                 if output:
                     painter.drawText(QRectF(point.x() - 96, point.y() - 9, 86, 18), _ALIGN_RIGHT, label)
                 else:
@@ -326,6 +359,25 @@ class NodeItem(QGraphicsItem):
             painter.setOpacity(1.0)
             painter.setPen(theme.node_subtext)
             painter.drawText(summary_rect, _ALIGN_RIGHT, "disabled")
+        self._paint_badges(painter)
+
+    def _paint_port_dots(self, painter: QPainter) -> None:
+        """The port circles: on the node's edge, so over the selection outline too."""
+        theme = self.wscene.theme
+        port_pen = QPen(theme.edge, 1.5)
+        painter.setBrush(theme.port_fill)
+        for points, labels, output in ((self.in_pos, self.in_labels, False), (self.out_pos, self.out_labels, True)):
+            for point, label in zip(points, labels, strict=True):
+                painter.setPen(QPen(theme.error, 1.5) if output and label == "error" else port_pen)
+                painter.drawEllipse(point, PORT_R, PORT_R)
+
+    def has_badges(self) -> bool:
+        return bool(self.problems or self.state or self.pinned or self.breakpoint)
+
+    def _paint_badges(self, painter: QPainter) -> None:
+        """Pinned, breakpoint, problems and run state: they sit on the node's edge, over its outline."""
+        theme = self.wscene.theme
+        painter.setOpacity(1.0)
         if self.pinned:
             self._badge(painter, QRectF(NODE_WIDTH - 34, -9, 18, 18), QColor(STATE_COLORS["pinned"]), "P")
         if self.breakpoint:
@@ -600,6 +652,9 @@ class WorkflowScene(QGraphicsScene):
         self.snap_to_grid = False
         self.mouse_moving = False
         self.overview = False
+        #: painting for an export (scene.render): nodes draw vectors, not cached pictures
+        self.exporting = False
+        self.pictures = PictureCache(self._visible_rects, parent=self)
         self._invalidate()
         self.states: dict[str, str] = {}
         self.breakpoints: set[str] = set()
@@ -628,6 +683,7 @@ class WorkflowScene(QGraphicsScene):
             view.setUpdatesEnabled(False)
         try:
             self.clearSelection()
+            self.pictures.clear()
             self.clear()
             self.nodes.clear()
             self.edges.clear()
@@ -708,7 +764,7 @@ class WorkflowScene(QGraphicsScene):
                 problems = self._problems_of(item.spec)
                 if problems != item.problems:
                     item.problems = problems
-                    item.update()
+                    item.refresh()
         if not self._unchecked:
             self._check_timer.stop()
 
@@ -771,6 +827,7 @@ class WorkflowScene(QGraphicsScene):
         elif isinstance(change, NodeRemoved):
             item = self.nodes.pop(change.node.id, None)
             if item is not None:
+                self.pictures.drop(item)
                 self.removeItem(item)
             self.node_edges.pop(change.node.id, None)
         elif isinstance(change, ConnectionAdded):
@@ -794,7 +851,7 @@ class WorkflowScene(QGraphicsScene):
             item = self.nodes.get(change.node_id)
             if item is not None:
                 item.pinned = change.pinned
-                item.update()
+                item.refresh()
         elif isinstance(change, DocumentReset):
             self.states.clear()
             self.breakpoints.clear()
@@ -858,6 +915,7 @@ class WorkflowScene(QGraphicsScene):
         self.title_metrics = QFontMetricsF(theme.title_font)
         self.small_metrics = QFontMetricsF(theme.small_font)
         self.setBackgroundBrush(QBrush(theme.background))
+        self.pictures.clear()
         for item in self.items():
             item.update()
 
@@ -871,7 +929,7 @@ class WorkflowScene(QGraphicsScene):
         item = self.nodes.get(node_id)
         if item is not None and item.state != state:
             item.state = state
-            item.update()
+            item.refresh()
 
     def set_breakpoint(self, node_id: str, on: bool) -> None:
         """The debugger's breakpoint marker: a red dot left of the node's header."""
@@ -879,7 +937,7 @@ class WorkflowScene(QGraphicsScene):
         item = self.nodes.get(node_id)
         if item is not None and item.breakpoint != on:
             item.breakpoint = on
-            item.update()
+            item.refresh()
 
     def clear_node_states(self) -> None:
         for node_id in list(self.states):
@@ -911,7 +969,7 @@ class WorkflowScene(QGraphicsScene):
         item = self.nodes.get(node_id)
         if item is not None:
             item.problems = list(problems)
-            item.update()
+            item.refresh()
 
     # --- queries ---------------------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:
@@ -961,6 +1019,9 @@ class WorkflowScene(QGraphicsScene):
         if node_ids is None:
             self._all_bounds = QRectF(bounds)
         return bounds
+
+    def _visible_rects(self) -> list[QRectF]:
+        return [view.mapToScene(view.viewport().rect()).boundingRect() for view in self.views()]
 
     # --- overview (far zoom) -----------------------------------------------------------------------
     def set_overview(self, on: bool) -> None:

@@ -169,6 +169,7 @@ class CanvasView(QGraphicsView):
     # --- painting ---------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self.wscene.overview:
+            self.wscene.pictures.begin_frame()
             super().paintEvent(event)
             return
         # The overview: Qt draws the items that meet the exposed region, so hand it an empty one and
