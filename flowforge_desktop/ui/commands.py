@@ -12,6 +12,7 @@ from PySide6.QtGui import QUndoCommand
 
 from flowforge_desktop.model.changes import Connection
 from flowforge_desktop.model.document import Fragment, WorkflowDocument
+from flowforge_desktop.model.errors import EditRefused
 from flowforge_desktop.model.schema import Group, StickyNote
 
 MOVE_ID = 1
@@ -188,6 +189,29 @@ class ConnectCommand(DocCommand):
 
     def revert(self) -> None:
         self.doc.disconnect(self.conn)
+
+
+class ReconnectCommand(DocCommand):
+    """An edge's end dragged to another input port: one step, and the old edge stays if the new one is
+    refused (a cycle, a port that does not exist)."""
+
+    def __init__(self, doc: WorkflowDocument, old: Connection, new: Connection) -> None:
+        super().__init__(doc, f"Reconnect {old.source}.{old.from_port} to {new.target}.{new.to_port}")
+        self.old, self.new = old, new
+        self._order = 0
+
+    def apply(self) -> None:
+        self._order = self.doc.connection_order(self.old)
+        self.doc.disconnect(self.old)
+        try:
+            self.doc.connect(self.new.source, self.new.target, self.new.from_port, self.new.to_port)
+        except EditRefused:
+            self.doc.restore_connection(self.old, self._order)
+            raise
+
+    def revert(self) -> None:
+        self.doc.disconnect(self.new)
+        self.doc.restore_connection(self.old, self._order)
 
 
 class AddNoteCommand(DocCommand):

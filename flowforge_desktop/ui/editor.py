@@ -29,6 +29,7 @@ from flowforge_desktop.ui.commands import (
     DocCommand,
     MoveCommand,
     PinCommand,
+    ReconnectCommand,
     RemoveCommand,
     UpdateGroupCommand,
     UpdateNodeCommand,
@@ -151,6 +152,12 @@ class Editor(QObject):
 
     def connect(self, source: str, target: str, from_port: str = "out", to_port: str = "in") -> bool:
         return self.execute(ConnectCommand(self.doc, Connection(source, target, from_port, to_port)))
+
+    def reconnect(self, old: Connection, new: Connection) -> bool:
+        """Move an edge's end to another input port (undoable as one step)."""
+        if old == new:
+            return False
+        return self.execute(ReconnectCommand(self.doc, old, new))
 
     def pin(self, node_id: str, value: Any) -> bool:
         """Use ``value`` as the node's output instead of running it (undoable)."""

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QPointF, QRectF, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QImage, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QIcon, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStyle,
     QWidget,
@@ -35,8 +36,8 @@ from flowforge_desktop.ui.commands import RenameWorkflowCommand
 from flowforge_desktop.ui.editor import Editor
 from flowforge_desktop.ui.inspector import Inspector
 from flowforge_desktop.ui.palette import Palette
-from flowforge_desktop.ui.scene import NODE_WIDTH, WorkflowScene
-from flowforge_desktop.ui.theme import CanvasTheme
+from flowforge_desktop.ui.scene import NODE_WIDTH, GroupItem, NoteItem, WorkflowScene
+from flowforge_desktop.ui.theme import GROUP_COLORS, NOTE_COLORS, CanvasTheme
 from flowforge_desktop.ui.view import CanvasView, selected_connections, selected_group_ids, selected_note_ids
 
 APP_TITLE = "FlowForge Desktop"
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         a["select_all"] = self._action("Select &All", self.select_all, K.SelectAll)
         a["add_node"] = self._action("Add &node…  (Tab)", self.quick_add_at_cursor)
         a["add_note"] = self._action("Add sticky &note", self.add_note, "Shift+S")
+        a["rename_item"] = self._action("Re&name…", self.rename_selected, "F2")
         a["toggle_disabled"] = self._action("Disable / &enable", self.toggle_disabled, "Ctrl+E")
         a["group"] = self._action("&Group selection", self.group_selection, "Ctrl+G")
         a["ungroup"] = self._action("&Ungroup", self.ungroup_selection, "Ctrl+Shift+G")
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
             None,
             "add_node",
             "add_note",
+            "rename_item",
             "toggle_disabled",
             None,
             "group",
@@ -669,6 +672,70 @@ class MainWindow(QMainWindow):
         if text is not None and text != note.text:
             self.editor.update_note(note_id, text=text)
 
+    def rename_selected(self) -> None:
+        """F2: rename the selected group, or the one selected node; edit the selected note's text."""
+        groups, nodes = selected_group_ids(self.scene), self.scene.selected_node_ids()
+        notes = selected_note_ids(self.scene)
+        if groups:
+            self.rename_group(groups[0])
+        elif len(nodes) == 1:
+            spec = self.doc.node(nodes[0])
+            name = self.ask_text("Node name", spec.name)
+            if name is not None and name.strip():
+                self.editor.update_node(spec.id, name=name.strip(), text=f"Rename {spec.id}")
+        elif notes:
+            self.edit_note(notes[0])
+        else:
+            self.show_message("Select one node, a group or a note to rename it")
+
+    def rename_group(self, group_id: str) -> None:
+        group = next(g for g in self.doc.groups if g.id == group_id)
+        title = self.ask_text("Group title", group.title)
+        if title is not None and title.strip() and title.strip() != group.title:
+            self.editor.update_group(group_id, title=title.strip())
+
+    def set_color(self, note_ids: list[str], group_ids: list[str], color: str) -> None:
+        with self.editor.macro("Change colour"):
+            for note_id in note_ids:
+                self.editor.update_note(note_id, color=color)
+            for group_id in group_ids:
+                self.editor.update_group(group_id, color=color)
+
+    def add_item_actions(self, menu: QMenu, scene_pos: QPointF) -> bool:
+        """Canvas menu entries for the sticky note or group under ``scene_pos``; False if there is none."""
+        under = [i for i in self.scene.items(scene_pos) if isinstance(i, NoteItem | GroupItem)]
+        if not under or self.scene.node_at(scene_pos) is not None:
+            return False
+        item = under[0]
+        if not item.isSelected():
+            self.scene.clearSelection()
+            item.setSelected(True)
+        if isinstance(item, NoteItem):
+            note_id = item.note_id
+            menu.addAction("Edit text…", lambda: self.edit_note(note_id))
+            colors, apply = NOTE_COLORS, lambda c: self.set_color([note_id], [], c)
+            current = item.note.color
+        else:
+            group_id = item.group_id
+            menu.addAction("Rename group…", lambda: self.rename_group(group_id))
+            colors, apply = GROUP_COLORS, lambda c: self.set_color([], [group_id], c)
+            current = item.group.color
+        swatches = menu.addMenu("Colour")
+        for name, color in colors.items():
+            action = swatches.addAction(_swatch(color), name, lambda c=color: apply(c))
+            action.setCheckable(True)
+            action.setChecked(color.lower() == current.lower())
+        if isinstance(item, GroupItem):
+            group_id = item.group_id
+            menu.addAction(
+                "Expand" if item.collapsed else "Collapse",
+                lambda: self.scene.set_group_collapsed(group_id, not self.scene.groups[group_id].collapsed),
+            )
+            menu.addAction("Ungroup", lambda: self.editor.remove(group_ids=[group_id]))
+        else:
+            menu.addAction("Delete note", lambda: self.editor.remove(note_ids=[note_id]))
+        return True
+
     def group_selection(self) -> None:
         title = self.ask_text("Group title", "Group")
         if title is not None:
@@ -760,3 +827,9 @@ class MainWindow(QMainWindow):
     def _show_error(self, title: str, text: str) -> None:
         self.show_message(text)
         QMessageBox.warning(self, title, text)
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)

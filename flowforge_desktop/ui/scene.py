@@ -494,6 +494,8 @@ class NoteItem(QGraphicsItem):
     """A sticky note. Double-click edits its text (see the view)."""
 
     Type = QGraphicsItem.UserType + 3
+    GRIP = 14.0  # the resize handle in the bottom-right corner
+    MIN_SIZE = (80.0, 40.0)
 
     def __init__(self, scene: WorkflowScene, note: StickyNote) -> None:
         super().__init__()
@@ -505,6 +507,7 @@ class NoteItem(QGraphicsItem):
             | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
         )
         self.setZValue(-2)
+        self.setAcceptHoverEvents(True)
         self.rect = QRectF()
         self.set_note(note, initial=True)
 
@@ -521,6 +524,27 @@ class NoteItem(QGraphicsItem):
         if self.pos() != QPointF(*note.position):
             self.setPos(QPointF(*note.position))
         self.update()
+
+    def grip_rect(self) -> QRectF:
+        return QRectF(self.rect.right() - self.GRIP, self.rect.bottom() - self.GRIP, self.GRIP, self.GRIP)
+
+    def preview_size(self, width: float, height: float) -> None:
+        """While the grip is dragged; the document changes once, on release."""
+        rect = QRectF(0, 0, width, height)
+        if rect != self.rect:
+            self.prepareGeometryChange()
+            self.rect = rect
+
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        if self.grip_rect().contains(event.pos()):
+            self.setCursor(Qt.CursorShape.SizeFDiagCursor)
+        else:
+            self.unsetCursor()
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.unsetCursor()
+        super().hoverLeaveEvent(event)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
         if (
@@ -543,10 +567,18 @@ class NoteItem(QGraphicsItem):
         painter.drawRoundedRect(self.rect, 4, 4)
         if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_LOD:
             return
-        painter.setPen(QColor("#eeeeee") if self.wscene.theme.dark else QColor("#3e3a1d"))
+        ink = QColor("#eeeeee") if self.wscene.theme.dark else QColor("#3e3a1d")
+        painter.setPen(ink)
         painter.setFont(self.wscene.theme.small_font)
         text = self.note.text or "Double-click to write a note"
         painter.drawText(self.rect.adjusted(10, 8, -10, -8), Qt.TextFlag.TextWordWrap, text)
+        grip = self.grip_rect()
+        ink.setAlpha(110)
+        painter.setPen(QPen(ink, 1))
+        for inset in (3.0, 7.0, 11.0):  # the usual three diagonal strokes of a size grip
+            painter.drawLine(
+                QPointF(grip.right() - inset, grip.bottom() - 2), QPointF(grip.right() - 2, grip.bottom() - inset)
+            )
 
 
 class GroupItem(QGraphicsItem):

@@ -12,6 +12,23 @@ CATEGORY_COLORS = {
     "operation": "#2e9e6b",
 }
 UNKNOWN_COLOR = "#8d8d8d"
+# the colours offered for sticky notes and groups (the first of each is the default in the schema)
+NOTE_COLORS = {
+    "Yellow": "#fff59d",
+    "Green": "#c5e1a5",
+    "Blue": "#b3e5fc",
+    "Pink": "#f8bbd0",
+    "Orange": "#ffcc80",
+    "Grey": "#e0e0e0",
+}
+GROUP_COLORS = {
+    "Blue": "#90caf9",
+    "Green": "#a5d6a7",
+    "Orange": "#ffb74d",
+    "Purple": "#ce93d8",
+    "Red": "#ef9a9a",
+    "Grey": "#b0bec5",
+}
 STATE_COLORS = {
     "pending": "#bdbdbd",
     "interrupted": "#757575",

@@ -81,6 +81,8 @@ class CanvasView(QGraphicsView):
         self._pan_from: QPoint | None = None
         self._link: tuple[str, str, bool] | None = None  # node id, port, from an output
         self._link_item: QGraphicsPathItem | None = None
+        self._unplugged: Connection | None = None  # the edge whose end is being dragged off its input
+        self._resizing: tuple[NoteItem, QPointF, QRectF] | None = None  # note, press point, rect at press
         self._press_positions: dict[str, tuple[float, float]] = {}
         self._press_notes: dict[str, tuple[float, float]] = {}
         self.last_scene_pos = QPointF()
@@ -258,10 +260,20 @@ class CanvasView(QGraphicsView):
             node = self.wscene.node_at(pos)
             hit = node.port_at(pos) if node is not None and not self.wscene.overview else None
             if hit is not None:
-                self._start_link(node, hit[0], hit[1], pos)
+                port, output = hit
+                attached = None if output else self._last_connection_into(node.node_id, port)
+                if attached is not None:  # an input with an edge: pick up that edge's end
+                    self._unplug(attached, pos)
+                else:
+                    self._start_link(node, port, output, pos)
                 event.accept()
                 return
-            group = self.itemAt(event.position().toPoint())
+            under = self.itemAt(event.position().toPoint())
+            if node is None and isinstance(under, NoteItem) and under.grip_rect().contains(under.mapFromScene(pos)):
+                self._resizing = (under, pos, QRectF(under.rect))
+                event.accept()
+                return
+            group = under
             if node is None and isinstance(group, GroupItem):
                 local = group.mapFromScene(pos)
                 if group.title_rect().contains(local) and local.x() < group.rect.x() + 30:
@@ -296,6 +308,15 @@ class CanvasView(QGraphicsView):
             self._update_link(self.mapToScene(event.position().toPoint()))
             event.accept()
             return
+        if self._resizing is not None:
+            note, start, rect = self._resizing
+            delta = self.mapToScene(event.position().toPoint()) - start
+            width, height = rect.width() + delta.x(), rect.height() + delta.y()
+            if self.wscene.snap_to_grid:
+                width, height = round(width / GRID) * GRID, round(height / GRID) * GRID
+            note.preview_size(max(NoteItem.MIN_SIZE[0], width), max(NoteItem.MIN_SIZE[1], height))
+            event.accept()
+            return
         super().mouseMoveEvent(event)
         if self._press_positions and event.buttons() & Qt.MouseButton.LeftButton:
             self._follow_drag()
@@ -325,6 +346,14 @@ class CanvasView(QGraphicsView):
             return
         if self._link is not None:
             self._finish_link(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        if self._resizing is not None:
+            note, _start, rect = self._resizing
+            self._resizing = None
+            size = (note.rect.width(), note.rect.height())
+            if size != (rect.width(), rect.height()):
+                self.editor.update_note(note.note_id, size=size)
             event.accept()
             return
         super().mouseReleaseEvent(event)
@@ -390,14 +419,48 @@ class CanvasView(QGraphicsView):
         path.cubicTo(p1.x() + dx, p1.y(), p2.x() - dx, p2.y(), p2.x(), p2.y())
         self._link_item.setPath(path)
 
+    def _last_connection_into(self, node_id: str, port: str) -> Connection | None:
+        doc = self.editor.doc
+        into = [c for c in doc.connections_of(node_id) if c.target == node_id and c.to_port == port]
+        return max(into, key=doc.connection_order) if into else None
+
+    def _unplug(self, conn: Connection, pos: QPointF) -> None:
+        """Drag an edge's end off its input: drop it on another input to move it, on nothing to delete it."""
+        self._unplugged = conn
+        edge = self.wscene.edges.get(conn)
+        if edge is not None:
+            edge.setOpacity(0.25)
+        self._start_link(self.wscene.nodes[conn.source], conn.from_port, True, pos)
+        self.editor.message.emit("drop the connection on an input port to move it, or on the canvas to remove it")
+
+    def cancel_link(self) -> None:
+        """Esc during a connection drag: nothing changes."""
+        if self._link is None:
+            return
+        self._link = None
+        if self._link_item is not None:
+            self.wscene.removeItem(self._link_item)
+            self._link_item = None
+        self._end_unplug()
+
+    def _end_unplug(self) -> Connection | None:
+        conn, self._unplugged = self._unplugged, None
+        if conn is not None and (edge := self.wscene.edges.get(conn)) is not None:
+            edge.setOpacity(1.0)
+        return conn
+
     def _finish_link(self, pos: QPointF) -> None:
         node_id, port, output = self._link
         self._link = None
         if self._link_item is not None:
             self.wscene.removeItem(self._link_item)
             self._link_item = None
+        unplugged = self._end_unplug()
         target = self.wscene.node_at(pos)
         if target is None:
+            if unplugged is not None:
+                self.editor.remove(connections=[unplugged])
+                self.editor.message.emit(f"removed the connection {unplugged}")
             return
         hit = target.port_at(pos)
         if hit is None:  # dropped on the body: use the first port of the right side
@@ -412,7 +475,9 @@ class CanvasView(QGraphicsView):
             side = "an output" if output else "an input"
             self.editor.message.emit(f"cannot connect {side} to {side}: drag from an output port to an input port")
             return
-        if output:
+        if unplugged is not None:
+            self.editor.reconnect(unplugged, Connection(node_id, target.node_id, port, other_port))
+        elif output:
             self.editor.connect(node_id, target.node_id, port, other_port)
         else:
             self.editor.connect(target.node_id, node_id, other_port, port)
@@ -432,6 +497,10 @@ class CanvasView(QGraphicsView):
     }
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self._link is not None:
+            self.cancel_link()
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)

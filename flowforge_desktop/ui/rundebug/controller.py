@@ -221,7 +221,7 @@ class RunDebug(QObject):
                 for name in ("copy", "duplicate", "toggle_disabled", "delete"):
                     if name in edit_actions:
                         menu.addAction(edit_actions[name])
-        else:
+        elif not self.window.add_item_actions(menu, scene_pos):  # type: ignore[attr-defined] # notes, groups
             edge = next((i for i in view.items(pos) if isinstance(i, EdgeItem)), None)
             if edge is not None:
                 conn = edge.conn
