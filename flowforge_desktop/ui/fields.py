@@ -110,7 +110,12 @@ class FieldEditor(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: palette(mid);")
         self.hint.hide()
+        self.attention = QLabel(self)
+        self.attention.setWordWrap(True)
+        self.attention.setStyleSheet("color: #e08a00;")
+        self.attention.hide()
         outer.addWidget(self.error)
+        outer.addWidget(self.attention)
         outer.addWidget(self.hint)
 
     def _emit(self, *_args: Any) -> None:
@@ -133,6 +138,11 @@ class FieldEditor(QWidget):
     def set_error(self, message: str | None) -> None:
         self.error.setText(message or "")
         self.error.setVisible(bool(message))
+
+    def set_attention(self, message: str | None) -> None:
+        """Not an error: a value that works but is probably not what the user wants (an example)."""
+        self.attention.setText(message or "")
+        self.attention.setVisible(bool(message))
 
     def error_text(self) -> str:
         return self.error.text() if self.error.isVisible() else ""

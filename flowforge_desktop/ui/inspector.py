@@ -46,6 +46,7 @@ from flowforge_desktop.ui.fields import (
     TextField,
     make_field,
 )
+from flowforge_desktop.ui.starters import is_example_value
 
 _FIELD_RE = re.compile(r"^config\.([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -262,8 +263,13 @@ class Inspector(QWidget):
             if isinstance(field, CronField):
                 field.timezone = spec.config.get("timezone", "UTC")
             field.load(value)
+            self._mark_example(field, info, value)
             if isinstance(field, CronField):
                 field.update_next()
+
+    def _mark_example(self, field: FieldEditor, info: Any, value: Any) -> None:
+        example = info.is_required() and is_example_value(field.name, info.annotation, value)
+        field.set_attention("an example to start from: replace it" if example else None)
 
     # --- editing ---------------------------------------------------------------------------------
     def _header_edited(self, field: FieldEditor) -> None:
@@ -306,6 +312,7 @@ class Inspector(QWidget):
         self._show_problems(problems)
         if problems:
             return
+        self._mark_example(field, kind.Config.model_fields[field.name], value)
         self._apply(config=config, merge_key=f"config.{field.name}", text=f"Edit {field.name.replace('_', ' ')}")
 
     def _apply(self, merge_key: str | None = None, text: str = "", **changes: Any) -> None:

@@ -63,6 +63,17 @@ def _text(lname: str) -> str:
     return "example"
 
 
+def is_example_value(name: str, annotation: Any, value: Any) -> bool:
+    """Whether ``value`` is still the example text a new node was given for this required field
+    (``https://example.com``...): the inspector asks for a real one. Choices, flags and numbers are
+    plain defaults, not examples."""
+    kind, _optional, _choices = field_kind(name, annotation)
+    if kind in ("choice", "multichoice", "bool", "int", "float") or name.lower().endswith("_id"):
+        return False
+    example = placeholder(name, annotation)
+    return isinstance(example, str | list) and value == example
+
+
 def starter_config(kind: type[NodeKind]) -> dict[str, Any]:
     config: dict[str, Any] = {}
     fields = kind.Config.model_fields

@@ -206,3 +206,24 @@ def test_node_timeout_retry_and_rate_limit_key(win, qtbot):
     assert win.doc.node("fetch").retry.retry_count == 3
     qtbot.keyClicks(insp.header["rate_limit_key"].edit, "crm")
     assert win.doc.node("fetch").rate_limit_key == "crm"
+
+
+def test_a_new_nodes_example_values_are_marked_until_replaced(win, qtbot):
+    spec = win.editor.add_node("email", (0, 0))
+    assert spec.config["smtp_host"] == "localhost" and spec.config["to"] == ["someone@example.com"]
+    win.scene.select_nodes([spec.id])
+    fields = win.inspector.fields
+    marked = {name for name, f in fields.items() if not f.attention.isHidden()}
+    assert marked == {"smtp_host", "from_addr", "to"}  # the required ones still holding an example
+    assert fields["to"].attention.text() == "an example to start from: replace it"
+    to = fields["to"]
+    to.edit.selectAll()
+    qtbot.keyClicks(to.edit, "oncall@acme.io")
+    assert win.doc.node(spec.id).config["to"] == ["oncall@acme.io"]
+    assert to.attention.isHidden()
+    assert not fields["smtp_host"].attention.isHidden()
+    # an optional field, or a value someone typed, is never marked
+    http = win.editor.add_node("http", (0, 300))
+    win.scene.select_nodes([http.id])
+    assert not win.inspector.fields["url"].attention.isHidden()
+    assert all(f.attention.isHidden() for n, f in win.inspector.fields.items() if n != "url")
