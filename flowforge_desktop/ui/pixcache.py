@@ -9,9 +9,10 @@ eye first (the order they were painted). What a map viewer does with its tiles.
 A picture is rendered at once only when there is none, or the one there is was made for a scale more
 than ``MAX_STRETCH`` away (blurred beyond use), and only for ``FRAME_BUDGET`` seconds per paint: past
 that a node draws its plain far-zoom box and its picture follows in idle time (a big graph first seen
-at 100 % would otherwise cost 48 renders, ~25 ms, in one frame). Selection is drawn over the picture by
-the node, so selecting never re-renders. Pictures are kept least-recently-painted first within
-``budget_bytes``.
+at 100 % would otherwise cost 48 renders, ~25 ms, in one frame). A node whose look changed (a run
+state, a badge, a new name) is re-rendered within the same budget; past it, its old picture is shown
+once more, never a blank box. Selection is drawn over the picture by the node, so selecting never
+re-renders. Pictures are kept least-recently-painted first within ``budget_bytes``.
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ class Pictured(Protocol):
 
 
 class _Entry:
-    __slots__ = ("pixmap", "rect", "scale", "size")
+    __slots__ = ("pixmap", "rect", "scale", "size", "stale")
 
     def __init__(self, pixmap: QPixmap, scale: float, rect: QRectF) -> None:
         self.pixmap = pixmap
         self.scale = scale
         self.rect = rect
+        self.stale = False  # the item's look changed: shown until re-rendered, never a blank box
         self.size = pixmap.width() * pixmap.height() * 4
 
 
@@ -88,16 +90,23 @@ class PictureCache(QObject):
         dpr = self._dpr = device.devicePixelRatioF() if device is not None else 1.0
         scale = transform.m11() * dpr
         entry = self._entries.get(item)
-        if entry is None or not (entry.scale / MAX_STRETCH <= scale <= entry.scale * MAX_STRETCH):
-            if self._frame_spent > FRAME_BUDGET:
+        if entry is not None and not entry.stale and entry.scale == scale:
+            self._entries.move_to_end(item)
+        else:
+            usable = entry is not None and entry.scale / MAX_STRETCH <= scale <= entry.scale * MAX_STRETCH
+            # render now what cannot be shown otherwise, and a changed look while the budget lasts;
+            # a picture that is only at another scale is stretched (zooming stays cheap)
+            if (not usable or entry.stale) and self._frame_spent <= FRAME_BUDGET:
+                start = time.perf_counter()
+                entry = self._render(item, scale, dpr)
+                self._frame_spent += time.perf_counter() - start
+            elif not usable:
                 item.paint_placeholder(painter)
                 self._queue(item, scale)
                 return
-            start = time.perf_counter()
-            entry = self._render(item, scale, dpr)
-            self._frame_spent += time.perf_counter() - start
-        else:
-            self._entries.move_to_end(item)
+            else:
+                self._entries.move_to_end(item)
+                self._queue(item, scale)
         bounds = entry.rect
         if entry.scale == scale:
             # 1:1: blit at a whole device pixel, as Qt's own device cache does
@@ -112,12 +121,18 @@ class PictureCache(QObject):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawPixmap(bounds, entry.pixmap, source)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            self._queue(item, scale)
 
     def _queue(self, item: Pictured, scale: float) -> None:
         if not self._sharpen:
             self._timer.start()
         self._sharpen[item] = scale
+
+    def invalidate(self, item: Pictured) -> None:
+        """The item's look changed: its next paint re-renders the picture (within the frame's budget;
+        past it, the old picture is shown once more and re-rendered in idle time)."""
+        entry = self._entries.get(item)
+        if entry is not None:
+            entry.stale = True
 
     def drop(self, item: Pictured) -> None:
         """The item's look changed, or it left the scene: its picture is gone."""
@@ -146,7 +161,7 @@ class PictureCache(QObject):
 
     # --- idle sharpening -----------------------------------------------------------------------------
     def pending(self) -> int:
-        """How many pictures are still shown stretched or as placeholders."""
+        """How many pictures are still shown stretched, out of date or as placeholders."""
         return len(self._sharpen)
 
     def finish(self) -> None:
@@ -171,7 +186,7 @@ class PictureCache(QObject):
             if not any(rect.intersects(v) for v in visible):
                 continue  # scrolled away: it is sharpened when it is next shown
             entry = self._entries.get(item)
-            if entry is not None and entry.scale == scale:
+            if entry is not None and entry.scale == scale and not entry.stale:
                 continue
             self._render(item, scale, self._dpr)
             item.update()

@@ -223,8 +223,8 @@ class NodeItem(QGraphicsItem):
             self.refresh()
 
     def refresh(self) -> None:
-        """Its look changed (spec, badges, theme): drop its cached picture and repaint."""
-        self.wscene.pictures.drop(self)
+        """Its look changed (spec, badges): its picture is re-rendered at the next paint."""
+        self.wscene.pictures.invalidate(self)
         self.update()
 
     def port_scene_pos(self, port: str, output: bool) -> QPointF:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor
 from test_canvas_editing import add
 
 from flowforge_desktop.ui import pixcache
+from flowforge_desktop.ui.scene import NodeItem
 from flowforge_desktop.ui.theme import STATE_COLORS
 
 
@@ -118,3 +119,30 @@ def test_pictures_stay_within_the_byte_budget_and_leave_with_their_node(win, qtb
     win.scene.select_nodes([gone])
     win.delete_selection()
     assert pictures.scale_of(item) is None
+
+
+def test_a_changed_look_past_the_frames_budget_shows_the_old_picture_never_a_blank_box(win, qtbot, monkeypatch):
+    ids = grid(win, 12)
+    pictures = win.scene.pictures
+    win.view.set_zoom(1.0, QPointF(600, 300))
+    win.view.viewport().grab()
+    qtbot.waitUntil(lambda: pictures.pending() == 0)
+    shown = visible(win, ids)
+    boxes: list[str] = []
+    original = NodeItem.paint_placeholder
+    monkeypatch.setattr(NodeItem, "paint_placeholder", lambda item, p: (boxes.append(item.node_id), original(item, p)))
+    monkeypatch.setattr(pixcache, "FRAME_BUDGET", 0.0)
+    pictures.reset_stats()
+    for node_id in shown:  # a run finishing many nodes at once
+        win.scene.set_node_state(node_id, "succeeded")
+    win.view.viewport().grab()
+    assert boxes == []
+    assert pictures.renders == 1 and pictures.pending() == len(shown) - 1
+    qtbot.waitUntil(lambda: pictures.pending() == 0)
+    assert pictures.renders == len(shown)
+    image = win.view.viewport().grab().toImage()
+    for node_id in shown:
+        item = win.scene.nodes[node_id]
+        badge = item.state_rect().center() + item.pos() - QPointF(5, 0)
+        if win.view.viewport().rect().contains(win.view.mapFromScene(badge)):
+            assert color_at(win, image, badge.x(), badge.y()) == STATE_COLORS["succeeded"]
