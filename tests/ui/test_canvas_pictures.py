@@ -23,16 +23,22 @@ def visible(win, ids: list[str]) -> list[str]:
     return [i for i in ids if win.scene.nodes[i].sceneBoundingRect().intersects(rect)]
 
 
-def color_at(win, image, x: float, y: float) -> str:
-    return image.pixelColor(win.view.mapFromScene(QPointF(x, y))).name()
-
-
-def test_a_zoom_stretches_the_pictures_it_has_and_idle_time_sharpens_them(win, qtbot):
+def sharp_grid(win, qtbot):
+    """12 nodes shown at 100 %, every picture on screen rendered and sharp."""
     ids = grid(win, 12)
     pictures = win.scene.pictures
     win.view.set_zoom(1.0, QPointF(600, 300))
     win.view.viewport().grab()
     qtbot.waitUntil(lambda: pictures.pending() == 0)
+    return ids, pictures
+
+
+def color_at(win, image, x: float, y: float) -> str:
+    return image.pixelColor(win.view.mapFromScene(QPointF(x, y))).name()
+
+
+def test_a_zoom_stretches_the_pictures_it_has_and_idle_time_sharpens_them(win, qtbot):
+    ids, pictures = sharp_grid(win, qtbot)
     before = visible(win, ids)
     assert before and all(pictures.scale_of(win.scene.nodes[i]) == 1.0 for i in before)
     pictures.reset_stats()
@@ -122,11 +128,7 @@ def test_pictures_stay_within_the_byte_budget_and_leave_with_their_node(win, qtb
 
 
 def test_a_changed_look_past_the_frames_budget_shows_the_old_picture_never_a_blank_box(win, qtbot, monkeypatch):
-    ids = grid(win, 12)
-    pictures = win.scene.pictures
-    win.view.set_zoom(1.0, QPointF(600, 300))
-    win.view.viewport().grab()
-    qtbot.waitUntil(lambda: pictures.pending() == 0)
+    ids, pictures = sharp_grid(win, qtbot)
     shown = visible(win, ids)
     boxes: list[str] = []
     original = NodeItem.paint_placeholder
