@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from ff_keyring import memory_keyring  # noqa: F401 - the fixture, for every test that asks for it
 
 
 @pytest.fixture(autouse=True)

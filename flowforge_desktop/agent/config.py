@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flowforge_desktop.store.secrets import usable_keyring
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "flowforge-desktop"
@@ -162,19 +164,6 @@ def save_config(config: AgentConfig, path: Path | None = None) -> Path:
 # --- the API key -----------------------------------------------------------------------------------
 
 
-def _usable_keyring() -> Any | None:
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) <= 0:
-            return None
-        return keyring
-    except Exception:  # no backend, no D-Bus: the file is the fallback
-        return None
-
-
 def key_file() -> Path:
     return config_dir() / "api_key"
 
@@ -203,7 +192,7 @@ def ensure_api_key(config: AgentConfig) -> tuple[str, str]:
     """The API key and where it came from ('environment/config', 'keyring', 'file'); makes one on first start."""
     if config.api_key:
         return config.api_key, "config"
-    kr = _usable_keyring() if config.key_storage in ("auto", "keyring") else None
+    kr = usable_keyring() if config.key_storage in ("auto", "keyring") else None
     if config.key_storage == "keyring" and kr is None:
         raise ConfigError(
             "key_storage is 'keyring' but no usable OS keyring was found; set key_storage to 'file' or 'auto'"
@@ -234,7 +223,7 @@ def ensure_api_key(config: AgentConfig) -> tuple[str, str]:
 def regenerate_api_key(config: AgentConfig) -> str:
     """A new key in the same place the current one lives."""
     key = secrets.token_urlsafe(32)
-    kr = _usable_keyring() if config.key_storage in ("auto", "keyring") else None
+    kr = usable_keyring() if config.key_storage in ("auto", "keyring") else None
     if kr is not None:
         try:
             kr.set_password(KEYRING_SERVICE, KEYRING_USER, key)

@@ -7,6 +7,7 @@ the user) and shows one inline error under itself.
 from __future__ import annotations
 
 import json
+import re
 import types
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -369,9 +369,12 @@ class SecretField(TextField):
         self.edit.textChanged.connect(self._update_hint)
 
     def _choose(self) -> None:
-        name, ok = QInputDialog.getText(self, "Secret", "Secret name:")
-        if ok and name.strip():
-            self.use_secret(name.strip())
+        from flowforge_desktop.ui.secrets_panel import SecretDialog
+
+        match = re.search(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", self.edit.text())
+        self.dialog = SecretDialog(match.group(1) if match else "", self)
+        self.dialog.chosen.connect(self.use_secret)
+        self.dialog.open()  # not exec(): no nested event loop inside qasync
 
     def use_secret(self, name: str) -> None:
         self.edit.setText(f"{{{{ secrets.{name} }}}}")

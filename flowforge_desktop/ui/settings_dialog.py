@@ -1,4 +1,5 @@
-"""Settings: the agent's config.json (API address, API key, autostart, log level, queue) in a dialog.
+"""Settings: the agent's config.json (API address, API key, autostart, log level, queue) in a dialog,
+and the secrets workflows use (stored in the OS keyring at once, not on Save).
 
 Open it with ``dialog.open()`` (never ``exec()``: a nested loop inside a qasync coroutine breaks).
 Saving validates with the same pydantic model the agent loads with and shows the problem in the
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -38,6 +40,7 @@ from flowforge_desktop.agent.config import (
     regenerate_api_key,
     save_config,
 )
+from flowforge_desktop.ui.secrets_panel import SecretsPanel
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -136,8 +139,13 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
 
+        self.secrets = SecretsPanel()
+        secrets_box = QGroupBox("Secrets")
+        QVBoxLayout(secrets_box).addWidget(self.secrets)
+
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(secrets_box)
         layout.addWidget(self.env_note)
         layout.addWidget(self.error)
         layout.addWidget(note)
