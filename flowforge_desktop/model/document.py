@@ -209,6 +209,11 @@ class WorkflowDocument:
     def __len__(self) -> int:
         return self.graph.number_of_nodes()
 
+    def connection_count(self) -> int:
+        """Connections, two between the same nodes on different ports counted twice (the graph's
+        edge count would say one); O(1), for a status bar updated on every edit."""
+        return len(self._connection_order)
+
     def __contains__(self, node_id: object) -> bool:
         return node_id in self.graph
 

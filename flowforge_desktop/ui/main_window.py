@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.is_dirty())
 
     def _update_counts(self, *_args: object) -> None:
-        n, e = len(self.doc), self.doc.graph.number_of_edges()
+        n, e = len(self.doc), self.doc.connection_count()
         self.status_count.setText(f"{n} node{'s' if n != 1 else ''}, {e} connection{'s' if e != 1 else ''}")
 
     def is_dirty(self) -> bool:

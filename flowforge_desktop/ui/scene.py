@@ -51,6 +51,7 @@ from flowforge_desktop.model.document import WorkflowDocument, config_problems
 from flowforge_desktop.model.schema import Group, NodeSpec, StickyNote
 from flowforge_desktop.nodes.base import NodeKind
 from flowforge_desktop.ui.icons import kind_pixmap
+from flowforge_desktop.ui.overview import DISABLED_COLOR, Overview
 from flowforge_desktop.ui.pixcache import PictureCache
 from flowforge_desktop.ui.theme import (
     CATEGORY_COLORS,
@@ -300,6 +301,12 @@ class NodeItem(QGraphicsItem):
             if self.has_badges():
                 self._paint_badges(painter)
 
+    def overview_color(self) -> str:
+        return DISABLED_COLOR if self.spec.disabled else self.color.name()
+
+    def overview_height(self) -> float:
+        return self.rect.height()
+
     def picture_rect(self) -> QRectF:
         """What its picture covers: badges stick out of the body, and a third of the pixels to blit
         per frame would be padding on a node without them."""
@@ -311,14 +318,14 @@ class NodeItem(QGraphicsItem):
         """The far-zoom look, a box with its header colour: also shown until its picture is rendered."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(self.rect, self.wscene.theme.node_body)
-        painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER), QColor("#9e9e9e") if self.spec.disabled else self.color)
+        painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER), QColor(DISABLED_COLOR) if self.spec.disabled else self.color)
 
     def paint_picture(self, painter: QPainter) -> None:
         """Everything but the selection outline, at full detail: what the picture cache keeps."""
         theme = self.wscene.theme
         disabled = self.spec.disabled
         rect = self.rect
-        color = QColor("#9e9e9e") if disabled else self.color
+        color = QColor(DISABLED_COLOR) if disabled else self.color
         if disabled:
             painter.setOpacity(0.55)
         body, header = _node_paths(rect.height())
@@ -443,6 +450,9 @@ class EdgeItem(QGraphicsItem):
         self.bounds = path.controlPointRect().adjusted(-4, -4, 4, 4)
         self._shape = None
         self.mid = path.pointAtPercent(0.5)
+        overview = self.wscene.overview_shapes_if_built()
+        if overview is not None:
+            overview.move_edge(self)
 
     def boundingRect(self) -> QRectF:
         return self.bounds
@@ -684,6 +694,7 @@ class WorkflowScene(QGraphicsScene):
         self.snap_to_grid = False
         self.mouse_moving = False
         self.overview = False
+        self._overview_shapes: Overview | None = None  # built on first use, then kept up to date
         #: painting for an export (scene.render): nodes draw vectors, not cached pictures
         self.exporting = False
         self.pictures = PictureCache(self._visible_rects, parent=self)
@@ -700,11 +711,6 @@ class WorkflowScene(QGraphicsScene):
         self._check_timer = QTimer(self)
         self._check_timer.setInterval(0)
         self._check_timer.timeout.connect(self._check_some)
-        # the far-zoom overview is rebuilt in idle time, so that zooming out does not wait for it
-        self._overview_timer = QTimer(self)
-        self._overview_timer.setSingleShot(True)
-        self._overview_timer.setInterval(250)
-        self._overview_timer.timeout.connect(self.overview_paths)
         self._unsubscribe = doc.subscribe(self.on_change)
         self.rebuild()
 
@@ -751,7 +757,7 @@ class WorkflowScene(QGraphicsScene):
             for group_id in self.collapsed_groups:
                 self.set_group_collapsed(group_id, True)
             self._invalidate()
-            self._overview_timer.start()
+            self._overview_shapes = None
         finally:
             for view in views:
                 view.setUpdatesEnabled(True)
@@ -805,7 +811,6 @@ class WorkflowScene(QGraphicsScene):
             self._check_some()
 
     def _invalidate(self) -> None:
-        self.overview_dirty = True
         self._all_bounds = None
 
     def node_shape(self, spec: NodeSpec) -> NodeShape:
@@ -840,13 +845,15 @@ class WorkflowScene(QGraphicsScene):
     # --- following the document ----------------------------------------------------------------
     def on_change(self, change: Change) -> None:
         self._invalidate()
-        self._overview_timer.start()
+        overview = self._overview_shapes
         if isinstance(change, NodeUpdated):
             item = self.nodes.get(change.new.id)
             if item is None:
                 return
             fields = change.changed_fields
             item.set_spec(change.new)
+            if overview is not None and fields & {"config", "kind", "type", "disabled"}:
+                overview.restyle_node(item)  # its colour or its ports' height may have changed
             if fields & {"config", "kind", "type"}:
                 item.problems = self._problems_of(change.new)
             if fields & {"config", "on_error", "kind"}:
@@ -856,15 +863,23 @@ class WorkflowScene(QGraphicsScene):
         elif isinstance(change, NodeAdded):
             item = self._add_node(change.node)
             self._grow_rect(item.rect.translated(item.pos()))
+            if overview is not None:
+                overview.add_node(item)
         elif isinstance(change, NodeRemoved):
+            if overview is not None:
+                overview.remove_node(change.node.id)
             item = self.nodes.pop(change.node.id, None)
             if item is not None:
                 self.pictures.drop(item)
                 self.removeItem(item)
             self.node_edges.pop(change.node.id, None)
         elif isinstance(change, ConnectionAdded):
-            self._add_edge(change.connection)
+            edge = self._add_edge(change.connection)
+            if overview is not None:
+                overview.add_edge(edge)
         elif isinstance(change, ConnectionRemoved):
+            if overview is not None:
+                overview.remove_edge(change.connection)
             edge = self.edges.pop(change.connection, None)
             if edge is not None:
                 self.node_edges[edge.conn.source].discard(edge)
@@ -918,7 +933,8 @@ class WorkflowScene(QGraphicsScene):
             if group is not None:
                 group.update_bounds()
         self._invalidate()
-        self._overview_timer.start()
+        if self._overview_shapes is not None:
+            self._overview_shapes.move_node(item)
 
     # --- groups -------------------------------------------------------------------------------
     def set_group_collapsed(self, group_id: str, collapsed: bool) -> None:
@@ -940,6 +956,7 @@ class WorkflowScene(QGraphicsScene):
                 edge.update_path()
         group.update()
         self._invalidate()
+        self._overview_shapes = None  # what is shown changed: rebuilt when next drawn
 
     def set_theme(self, theme: CanvasTheme) -> None:
         """The OS switched between light and dark: repaint everything, cached pixmaps included."""
@@ -1060,27 +1077,14 @@ class WorkflowScene(QGraphicsScene):
         """Far zoom: the view draws batched shapes instead of asking items to paint (nothing else changes)."""
         self.overview = on
 
-    def overview_paths(self) -> tuple[dict[str, QPainterPath], QPainterPath, QPainterPath]:
-        """Node rects by colour, and all edges as straight lines, built once per change."""
-        if self.overview_dirty or not hasattr(self, "_overview_cache"):
-            by_color: dict[str, QPainterPath] = defaultdict(QPainterPath)
-            bodies = QPainterPath()
-            for item in self.nodes.values():
-                if not item.isVisible():
-                    continue
-                pos = item.pos()
-                x, y = pos.x(), pos.y()
-                bodies.addRect(x, y + HEADER, NODE_WIDTH, item.rect.height() - HEADER)
-                color = "#9e9e9e" if item.spec.disabled else item.color.name()
-                by_color[color].addRect(x, y, NODE_WIDTH, HEADER)
-            lines = QPainterPath()
-            for edge in self.edges.values():
-                if edge.isVisible():
-                    lines.moveTo(edge.p1)
-                    lines.lineTo(edge.p2)
-            self._overview_cache = (dict(by_color), bodies, lines)
-            self.overview_dirty = False
-        return self._overview_cache
+    def overview_shapes(self) -> Overview:
+        """Node rects (bodies, headers by colour) and edge lines for the overview, kept up to date."""
+        if self._overview_shapes is None:
+            self._overview_shapes = Overview.build(NODE_WIDTH, HEADER, self.nodes.values(), self.edges.values())
+        return self._overview_shapes
+
+    def overview_shapes_if_built(self) -> Overview | None:
+        return self._overview_shapes
 
     def detach(self) -> None:
         self._unsubscribe()

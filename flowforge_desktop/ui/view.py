@@ -219,15 +219,16 @@ class CanvasView(QGraphicsView):
         for item in (*scene.groups.values(), *scene.notes.values()):
             if item.isVisible():
                 self._paint_item(painter, item)
-        by_color, bodies, lines = scene.overview_paths()
+        by_color, bodies, lines = scene.overview_shapes().shapes()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        pen = QPen(theme.edge, 0)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(lines)
-        painter.fillPath(bodies, theme.node_body)
-        for color, path in by_color.items():
-            painter.fillPath(path, QColor(color))
+        painter.setPen(QPen(theme.edge, 0))
+        painter.drawLines(lines)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.node_body)
+        painter.drawRects(bodies)
+        for color, rects in by_color.items():
+            painter.setBrush(QColor(color))
+            painter.drawRects(rects)
         selected = [i for i in scene.selectedItems() if isinstance(i, NodeItem)]
         if selected:
             pen = QPen(theme.selection, 0)

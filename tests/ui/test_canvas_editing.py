@@ -363,8 +363,8 @@ def test_minimap_click_moves_the_view_and_far_zoom_uses_the_overview(win, qtbot)
     win.view.fit_all()
     win.view.set_zoom(0.1)
     assert win.scene.overview
-    _by_color, bodies, _lines = win.scene.overview_paths()
-    assert bodies.elementCount() == 30 * 5  # one rectangle per node
+    _by_color, bodies, _lines = win.scene.overview_shapes().shapes()
+    assert len(bodies) == 30  # one rectangle per node
     win.view.set_zoom(1.0)
     assert not win.scene.overview
 
@@ -605,3 +605,44 @@ def test_select_all_and_delete_signal_the_selection_once(win, qtbot):
     assert len(win.doc) == 0 and len(signals) == 2
     win.stack.undo()
     assert len(win.doc) == 300
+
+
+def test_the_overview_follows_edits_in_place_without_rebuilding(win, qtbot):
+    for i in range(20):
+        add(win, "manual", (i % 5) * 300, (i // 5) * 200, f"n{i}")
+    add(win, "http", 0, 900, "h", url="https://example.com")
+    win.editor.connect("n0", "h")
+    win.view.set_zoom(0.1, QPointF(700, 500))
+    assert win.scene.overview
+    shapes = win.scene.overview_shapes()
+
+    def header_color_at(x: float, y: float) -> str:
+        image = win.view.viewport().grab().toImage()
+        return image.pixelColor(win.view.mapFromScene(QPointF(x, y))).name()
+
+    manual = win.scene.nodes["n0"].color.name()
+    assert header_color_at(100, 15) == manual
+    win.editor.move({"n0": (1700.0, 0.0)})  # moved: its rects and its edge's line move in place
+    assert header_color_at(100, 15) == win.scene.theme.background.name()
+    assert header_color_at(1800, 15) == manual
+    (line,) = win.scene.overview_shapes().shapes()[2]
+    assert line.p1() == win.scene.nodes["n0"].port_scene_pos("out", True)
+    win.editor.set_disabled(["n1"])  # restyled: grey header
+    assert header_color_at(400, 15) == "#9e9e9e"
+    win.editor.add_node("manual", (1700.0, 400.0))
+    win.scene.select_nodes(["n2"])
+    win.delete_selection()
+    assert header_color_at(700, 15) == win.scene.theme.background.name()
+    assert win.scene.overview_shapes() is shapes  # all of it without a rebuild
+    assert len(shapes.bodies) == 21
+    group = win.editor.group(["n5", "n6"], "G")
+    win.scene.set_group_collapsed(group.id, True)  # what is shown changed: rebuilt once
+    assert win.scene.overview_shapes() is not shapes and len(win.scene.overview_shapes().bodies) == 19
+
+
+def test_the_status_bar_counts_connections_not_node_pairs(win, qtbot):
+    add(win, "branch", 0, 0, "decide", condition="ok")
+    add(win, "log", 400, 0, "note")
+    win.editor.connect("decide", "note", "true", "in")
+    win.editor.connect("decide", "note", "false", "in")
+    assert win.status_count.text() == "2 nodes, 2 connections"
