@@ -60,10 +60,14 @@ class Overview:
     def add_node(self, node: _Node) -> None:
         if not node.isVisible():
             return
-        x, y = node.pos().x(), node.pos().y()
+        pos = node.pos()
+        x, y, header = pos.x(), pos.y(), self.header
         node_id, color = node.node_id, node.overview_color()
-        self.bodies[node_id] = QRectF(x, y + self.header, self.width, node.overview_height() - self.header)
-        self.heads.setdefault(color, {})[node_id] = QRectF(x, y, self.width, self.header)
+        self.bodies[node_id] = QRectF(x, y + header, self.width, node.overview_height() - header)
+        heads = self.heads.get(color)
+        if heads is None:
+            heads = self.heads[color] = {}
+        heads[node_id] = QRectF(x, y, self.width, header)
         self.colors[node_id] = color
 
     def remove_node(self, node_id: str) -> None:
