@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from test_canvas_editing import add
@@ -148,3 +152,45 @@ def test_a_changed_look_past_the_frames_budget_shows_the_old_picture_never_a_bla
         badge = item.state_rect().center() + item.pos() - QPointF(5, 0)
         if win.view.viewport().rect().contains(win.view.mapFromScene(badge)):
             assert color_at(win, image, badge.x(), badge.y()) == STATE_COLORS["succeeded"]
+
+
+HIDPI_SCRIPT = """
+import sys
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QApplication
+from flowforge_desktop.model.document import WorkflowDocument
+from flowforge_desktop.ui.editor import Editor
+from flowforge_desktop.ui.scene import WorkflowScene
+from flowforge_desktop.ui.view import CanvasView
+
+app = QApplication([])
+doc = WorkflowDocument()
+doc.add_node(doc.new_node("manual", (0, 0), node_id="a"))
+scene = WorkflowScene(doc)
+view = CanvasView(scene, Editor(doc))
+view.resize(600, 400)
+view.show()
+app.processEvents()
+out = []
+for zoom in (1.0, 0.8):  # rendered at 2 device pixels per unit, then stretched, then sharp again
+    view.set_zoom(zoom, QPointF(100, 50))
+    for step in ("first", "sharp"):
+        if step == "sharp":
+            scene.pictures.finish()
+        pixmap = view.viewport().grab()
+        image = pixmap.toImage()
+        point = view.mapFromScene(QPointF(150, 4))
+        dpr = pixmap.devicePixelRatio()
+        out.append(f"{zoom} {step} {dpr} {image.pixelColor(int(point.x() * dpr), int(point.y() * dpr)).name()}")
+print(";".join(out) + ";" + scene.nodes["a"].color.name() + ";" + str(scene.pictures.scale_of(scene.nodes["a"])))
+"""
+
+
+def test_pictures_are_sharp_and_in_place_on_a_hidpi_screen():
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", HIDPI_SCRIPT], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    *frames, header, scale = result.stdout.strip().split(";")
+    assert scale == "1.6"  # 0.8 x a device pixel ratio of 2
+    assert frames == [f"{zoom} {step} 2.0 {header}" for zoom in ("1.0", "0.8") for step in ("first", "sharp")]
