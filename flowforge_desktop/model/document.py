@@ -225,17 +225,15 @@ class WorkflowDocument:
 
     def nodes(self) -> list[NodeSpec]:
         """Nodes in file order."""
-        order = self._node_order
-        return sorted((data["spec"] for _, data in self.graph.nodes(data=True)), key=lambda n: order[n.id])
+        order, data = self._node_order, self.graph.nodes
+        return [data[node_id]["spec"] for node_id in sorted(order, key=order.__getitem__)]
 
     def connections(self) -> list[Connection]:
-        """Connections in file order."""
-        return sorted(self._iter_connections(), key=self._connection_order.__getitem__)
-
-    def _iter_connections(self) -> Iterator[Connection]:
-        for src, dst, ports in self.graph.edges(data="ports"):
-            for fp, tp in ports:
-                yield Connection(src, dst, fp, tp)
+        """Connections in file order. The order map holds exactly the document's connections, so this
+        sorts its keys instead of rebuilding 20,000 Connection objects from the graph (a run's
+        snapshot at 10,000 nodes took 60 ms on that, in the window's loop)."""
+        order = self._connection_order
+        return sorted(order, key=order.__getitem__)
 
     def connections_of(self, node_id: str) -> list[Connection]:
         out = [

@@ -149,3 +149,22 @@ def test_unique_ids_follow_the_kind(doc: WorkflowDocument) -> None:
     assert doc.new_node("http").id == "http_2"
     with pytest.raises(EditRefused, match=r"^unknown node kind 'htp' — did you mean 'http'\?$"):
         doc.new_node("htp")
+
+
+def test_the_file_order_lists_exactly_the_graphs_connections_through_any_edits(doc: WorkflowDocument) -> None:
+    def from_graph(d: WorkflowDocument) -> set[Connection]:
+        return {Connection(s, t, fp, tp) for s, t, ports in d.graph.edges(data="ports") for fp, tp in ports}
+
+    first = doc.connections()
+    doc.add_node(doc.new_node("transform", (0, 0), node_id="extra"))
+    doc.connect(first[0].target, "extra")
+    order = doc.connection_order(first[0])
+    doc.disconnect(first[0])
+    fragment = doc.remove_nodes([first[-1].target])
+    doc.insert_fragment(fragment)
+    doc.restore_connection(first[0], order)
+    assert set(doc.connections()) == from_graph(doc) and len(doc.connections()) == doc.connection_count()
+    assert doc.connections()[0] == first[0]  # back in its place
+    assert [n.id for n in doc.nodes()][-1] == "extra"
+    loaded = WorkflowDocument.from_file(doc.to_file(), doc.registry)
+    assert loaded.connections() == doc.connections() and set(loaded.connections()) == from_graph(loaded)
