@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -148,22 +150,47 @@ def test_missing_file_or_unreadable_watch_path_is_a_clear_error(tmp_path: Path) 
     )
 
 
-@pytest.mark.skipif(
-    os.geteuid() == 0,
-    reason="runs as root here: root may read any folder, so no unreadable folder can be made; runs as a normal user",
-)
-def test_unreadable_watch_path_is_a_clear_error(tmp_path: Path) -> None:
-    async def arm(path: Path) -> None:
-        await make(FileWatchTrigger, watch_path=str(path)).arm(FireRecorder().ctx)
+def unreadable_folder_message(locked: Path) -> str:
+    """Arm a watch on ``locked`` and return the NodeError's message. Root may read any folder, so as
+    root this runs in a forked child that has dropped to the unprivileged user 'nobody' (65534)."""
 
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0)
+    def attempt() -> str:
+        try:
+            asyncio.run(make(FileWatchTrigger, watch_path=str(locked)).arm(FireRecorder().ctx))
+        except NodeError as exc:
+            return exc.message
+        return "armed without an error"
+
+    if os.geteuid() != 0:
+        return attempt()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no pytest teardown, only the answer through the pipe
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write_end, attempt().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        message = answer.read().decode()
+    os.waitpid(pid, 0)
+    return message
+
+
+def test_unreadable_watch_path_is_a_clear_error() -> None:
+    base = Path(tempfile.mkdtemp())  # not under pytest's 0700 tmp root: 'nobody' must reach it
     try:
-        with pytest.raises(NodeError) as err:
-            asyncio.run(arm(locked))
-        assert err.value.message == f"watch_path '{locked}' cannot be read by this user: check its permissions"
+        base.chmod(0o755)
+        locked = base / "locked"
+        locked.mkdir(mode=0)
+        assert unreadable_folder_message(locked) == (
+            f"watch_path '{locked}' cannot be read by this user: check its permissions"
+        )
     finally:
-        locked.chmod(0o755)
+        (base / "locked").chmod(0o755)
+        shutil.rmtree(base)
 
 
 def test_all_triggers_share_one_observer_and_one_watch_per_folder(tmp_path: Path) -> None:

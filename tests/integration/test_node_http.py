@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from ff_http import serve_app
 
 from flowforge_desktop.nodes.base import NodeError
 from flowforge_desktop.nodes.builtin.actions import HttpAction, retry_after_seconds
@@ -57,15 +58,8 @@ def serve(scenario: Scenario) -> None:
         app.router.add_get("/slow", slow)
         app.router.add_get("/redirect", redirect)
         app.router.add_get("/text", text)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            await scenario(f"http://127.0.0.1:{port}")
-        finally:
-            await runner.cleanup()
+        async with serve_app(app) as base:
+            await scenario(base)
 
     asyncio.run(main())
 
