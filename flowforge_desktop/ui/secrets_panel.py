@@ -44,8 +44,6 @@ def describe(name: str) -> str:
 class SecretForm(QWidget):
     """A name and a value; ``store()`` puts the value in the keyring or says why it cannot."""
 
-    stored = Signal(str)
-
     def __init__(self, name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = QLineEdit(name)
@@ -83,7 +81,6 @@ class SecretForm(QWidget):
             if self.value.text():
                 store_secret(name, self.value.text())
                 self.value.clear()
-                self.stored.emit(name)
         except SecretStoreError as exc:
             self.error.setText(str(exc))
             return None

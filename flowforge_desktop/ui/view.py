@@ -67,8 +67,7 @@ class CanvasView(QGraphicsView):
             | QPainter.RenderHint.TextAntialiasing
             | QPainter.RenderHint.SmoothPixmapTransform
         )
-        self._update_mode = QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate
-        self.setViewportUpdateMode(self._update_mode)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         # no background cache: every zoom would re-render and blit a viewport-sized pixmap (~4 ms at
         # 1600x1000); filling the exposed rect and drawing the grid lines directly is cheaper
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
@@ -115,8 +114,8 @@ class CanvasView(QGraphicsView):
             self.wscene.set_overview(overview)
             # items are not painted in the overview, so Qt's record of where each was painted goes
             # stale: repaint the whole viewport there instead of the rects Qt would compute
-            full, minimal = QGraphicsView.ViewportUpdateMode.FullViewportUpdate, self._update_mode
-            self.setViewportUpdateMode(full if overview else minimal)
+            mode = QGraphicsView.ViewportUpdateMode
+            self.setViewportUpdateMode(mode.FullViewportUpdate if overview else mode.MinimalViewportUpdate)
             self.viewport().update()
         self.zoomChanged.emit(self.zoom())
         self.minimap.refresh_view()
